@@ -1,0 +1,399 @@
+/**
+ * `WebRtcEngine`: the provider's command path and outbound queue, around one `Core`.
+ *
+ * Inbound: a command's TLV fields and its caller go to the core, which decides; if the decision
+ * needs the media plane, the engine reads the arguments out (the inbound buffer is reused by the
+ * next command), awaits the hook, then commits or aborts. It never judges a command itself: every
+ * status it returns comes from the core or from a hook that threw.
+ *
+ * Outbound: hooks signal ready work through {@link OutboundSignal}; the core queues provider-side
+ * Ends itself. A single drain loop (`run`) takes one item at a time, pulls the SDP or candidates
+ * from the hook exactly once, has the core encode the snapshot, and hands the bytes to an
+ * {@link OutboundTransport}. Work for a session waits until the response of the command that
+ * created it has left (`Caller.responseSent`). A failed send is reported and the loop goes on,
+ * as rs-matter's `run` does; retry policy belongs to the transport.
+ *
+ * Change events from the core are turned into hook calls (`onEndSession` for rows the provider or
+ * a fabric removal took away, stream reference counts) and into `SessionChange` notifications.
+ */
+
+import { Action, Core, type Decision, type StreamContext } from "./core.js";
+import type { IceCandidateSink, OutboundSignal, WebRtcHooks } from "./hooks.js";
+import { Status, statusName, statusOfHookError } from "./status.js";
+import {
+    EndReason,
+    ProviderCommand,
+    StreamKind,
+    type Caller,
+    type OutboundInvoke,
+    type OutboundWork,
+    type RemovalCause,
+    type RequestorCommand,
+    type SessionChange,
+} from "./types.js";
+
+/** Result of one provider command: the status for the wire and, on success, the response fields. */
+export interface InvokeResult {
+    status: Status;
+    /** TLV of SolicitOfferResponse / ProvideOfferResponse (anonymous structure). */
+    response?: Uint8Array;
+    sessionId?: number;
+}
+
+/** Delivers one outbound invoke to the controller's Requestor cluster. */
+export interface OutboundTransport {
+    send(invoke: OutboundInvoke): Promise<void>;
+}
+
+export interface EngineOptions {
+    /** Seconds clock for offer deadlines (default: wall clock). */
+    now?: () => number;
+    /** Errors the engine cannot return to anyone (a failed send, a failed cleanup hook). */
+    onError?: (error: unknown, context: string) => void;
+}
+
+const EV_ADDED = 1;
+const EV_UPDATED = 2;
+const EV_REMOVED = 3;
+const EV_END_QUEUED = 4;
+const CAUSES: RemovalCause[] = ["peer", "provider", "fabric-removed"];
+
+export class WebRtcEngine implements OutboundSignal {
+    readonly core: Core;
+    readonly #hooks: WebRtcHooks;
+    readonly #now: () => number;
+    readonly #onError: (error: unknown, context: string) => void;
+    readonly #listeners = new Set<(change: SessionChange) => void>();
+    readonly #queue: OutboundWork[] = [];
+    /** Per session: the response that must leave before its outbound work may go. */
+    readonly #gates = new Map<number, Promise<unknown>>();
+    #wake: (() => void) | undefined;
+
+    constructor(core: Core, hooks: WebRtcHooks, options: EngineOptions = {}) {
+        this.core = core;
+        this.#hooks = hooks;
+        this.#now = options.now ?? (() => Math.floor(Date.now() / 1000));
+        this.#onError = options.onError ?? ((error, context) => console.error(`webrtc engine: ${context}:`, error));
+    }
+
+    /** Subscribes to table changes; returns the unsubscribe function. */
+    subscribe(listener: (change: SessionChange) => void): () => void {
+        this.#listeners.add(listener);
+        return () => this.#listeners.delete(listener);
+    }
+
+    // ── inbound ───────────────────────────────────────────────────────────────────────────────
+    /** Runs provider command `command` (a ProviderCommand id) with TLV `fields` from `caller`. */
+    async invoke(command: number, fields: Uint8Array, caller: Caller): Promise<InvokeResult> {
+        const decision = this.core.decide(command, fields, caller.fabricIndex, caller.peerNodeId);
+        if (decision.status !== Status.Success) return { status: decision.status };
+        if (caller.responseSent !== undefined) this.#gates.set(decision.sessionId, caller.responseSent);
+        try {
+            switch (command) {
+                case ProviderCommand.SolicitOffer:
+                    return await this.#solicitOffer(decision, caller);
+                case ProviderCommand.ProvideOffer:
+                    return await this.#provideOffer(decision, caller);
+                case ProviderCommand.ProvideAnswer:
+                    return await this.#provideAnswer(decision);
+                case ProviderCommand.ProvideIceCandidates:
+                    return await this.#provideIceCandidates(decision);
+                default:
+                    return await this.#endSession(decision);
+            }
+        } finally {
+            this.#processEvents();
+        }
+    }
+
+    async #solicitOffer(decision: Decision, caller: Caller): Promise<InvokeResult> {
+        const id = decision.sessionId;
+        if (decision.action === Action.Respond) {
+            // over capacity: answered at once, End(OutOfResources) already queued by the core
+            return { status: Status.Success, response: this.core.response(), sessionId: id };
+        }
+        const params = this.core.offerParams(id, caller.fabricIndex, caller.peerNodeId);
+        let deferred: boolean;
+        try {
+            deferred = (await this.#hooks.onSolicitOffer(id, params)).deferred;
+        } catch (error) {
+            this.core.abortPending(id);
+            return { status: statusOfHookError(error) };
+        }
+        return this.#commitNew(id, this.core.commitSolicitOffer(id, deferred, this.#now()));
+    }
+
+    async #provideOffer(decision: Decision, caller: Caller): Promise<InvokeResult> {
+        const id = decision.sessionId;
+        const sdp = this.core.sdp();
+        const params = this.core.offerParams(id, caller.fabricIndex, caller.peerNodeId);
+        try {
+            await this.#hooks.onOffer(id, sdp, params);
+        } catch (error) {
+            this.core.abortPending(id);
+            return { status: statusOfHookError(error) };
+        }
+        return this.#commitNew(id, this.core.commitProvideOffer(id), params.reoffer);
+    }
+
+    /**
+     * A commit can fail only because the reservation vanished while the hook ran (the session was
+     * ended, its fabric removed, or privacy turned on). The media the hook set up is then released.
+     */
+    #commitNew(id: number, status: Status, reoffer = false): InvokeResult {
+        if (status === Status.Success) return { status, response: this.core.response(), sessionId: id };
+        if (!reoffer) this.#cleanup(id, EndReason.UnknownReason, "provider");
+        return { status };
+    }
+
+    async #provideAnswer(decision: Decision): Promise<InvokeResult> {
+        const id = decision.sessionId;
+        if (decision.action === Action.Done) return { status: Status.Success, sessionId: id };
+        const sdp = this.core.sdp();
+        try {
+            await this.#hooks.onAnswer(id, sdp);
+        } catch (error) {
+            this.core.abortPending(id);
+            return { status: statusOfHookError(error) };
+        }
+        const status = this.core.commitProvideAnswer(id);
+        return { status, sessionId: id };
+    }
+
+    async #provideIceCandidates(decision: Decision): Promise<InvokeResult> {
+        const id = decision.sessionId;
+        const candidates = this.core.candidates();
+        try {
+            await this.#hooks.onIceCandidates(id, candidates);
+        } catch (error) {
+            return { status: statusOfHookError(error) };
+        }
+        return { status: Status.Success, sessionId: id };
+    }
+
+    async #endSession(decision: Decision): Promise<InvokeResult> {
+        const id = decision.sessionId;
+        const reason = this.core.endReason();
+        // The core removed the row already; the command reports the hook's status.
+        this.#processEvents();
+        try {
+            await this.#hooks.onEndSession(id, reason, "peer");
+        } catch (error) {
+            return { status: statusOfHookError(error) };
+        }
+        return { status: Status.Success, sessionId: id };
+    }
+
+    // ── provider-side changes ─────────────────────────────────────────────────────────────────
+    /** Mirrors CameraAvStreamManagement into the core; returns the sessions privacy ended. */
+    setStreamContext(context: StreamContext): number {
+        const core = this.core;
+        for (const [kind, wanted] of [
+            [StreamKind.Video, context.videoStreams],
+            [StreamKind.Audio, context.audioStreams],
+        ] as const) {
+            const keep = new Set(wanted.map(s => s.id));
+            for (const s of core.streams(kind)) {
+                if (!keep.has(s.id)) {
+                    const status = core.removeStream(kind, s.id);
+                    if (status !== Status.Success) {
+                        throw new Error(`stream ${s.id} cannot be removed: ${statusName(status)} (${s.references} sessions use it)`);
+                    }
+                }
+            }
+            const have = new Set(core.streams(kind).map(s => s.id));
+            for (const s of wanted) {
+                if (have.has(s.id)) continue;
+                const status = core.addStream(kind, s.id, s.usage);
+                if (status !== Status.Success) throw new Error(`stream ${s.id} cannot be added: ${statusName(status)}`);
+            }
+        }
+        const priorities = core.setStreamUsagePriorities(context.streamUsagePriorities);
+        if (priorities !== Status.Success) throw new Error(`stream usage priorities refused: ${statusName(priorities)}`);
+        core.setUtcTimeNull(context.utcTimeNull);
+        const ended = core.setPrivacy(
+            context.hardPrivacyModeOn,
+            context.softRecordingPrivacyModeEnabled,
+            context.softLivestreamPrivacyModeEnabled,
+        );
+        this.#processEvents();
+        return ended;
+    }
+
+    /** A fabric was removed: its sessions go without an End (nobody could receive it). */
+    removeFabric(fabricIndex: number): number {
+        const n = this.core.removeFabric(fabricIndex);
+        this.#processEvents();
+        return n;
+    }
+
+    /** Ends sessions whose Offer did not come within 30 s; call it periodically. */
+    expireOffers(): number {
+        const n = this.core.expireOffers(this.#now());
+        this.#processEvents();
+        return n;
+    }
+
+    // ── OutboundSignal ────────────────────────────────────────────────────────────────────────
+    offerReady(sessionId: number): void {
+        this.#enqueue({ kind: "offer", sessionId });
+    }
+    answerReady(sessionId: number): void {
+        this.#enqueue({ kind: "answer", sessionId });
+    }
+    iceCandidatesReady(sessionId: number): void {
+        if (this.#queue.some(w => w.kind === "iceCandidates" && w.sessionId === sessionId)) return;
+        this.#enqueue({ kind: "iceCandidates", sessionId });
+    }
+    endSession(sessionId: number, reason: EndReason): Status {
+        const status = this.core.endByProvider(sessionId, reason);
+        this.#processEvents();
+        return status;
+    }
+
+    #enqueue(work: OutboundWork): void {
+        this.#queue.push(work);
+        const wake = this.#wake;
+        this.#wake = undefined;
+        wake?.();
+    }
+
+    /** Outbound work waiting to be sent. */
+    get pendingWork(): number {
+        return this.#queue.length;
+    }
+
+    /**
+     * The drain loop: sends queued work one item at a time until `signal` aborts. Send failures
+     * go to `onError` and the loop continues.
+     */
+    async run(transport: OutboundTransport, signal?: AbortSignal): Promise<void> {
+        while (signal?.aborted !== true) {
+            if (this.#queue.length === 0) {
+                await new Promise<void>(resolve => {
+                    this.#wake = resolve;
+                    signal?.addEventListener("abort", () => resolve(), { once: true });
+                });
+                continue;
+            }
+            await this.drainOne(transport);
+        }
+    }
+
+    /** Sends the next queued item, if any; returns false when the queue was empty. */
+    async drainOne(transport: OutboundTransport): Promise<boolean> {
+        const work = this.#queue.shift();
+        if (work === undefined) return false;
+        try {
+            const invoke = await this.#snapshot(work);
+            if (invoke === undefined) return true;
+            const gate = this.#gates.get(work.sessionId);
+            if (gate !== undefined) await gate.catch(() => undefined);
+            await transport.send(invoke);
+        } catch (error) {
+            this.#onError(error, `${work.kind} for session ${work.sessionId}`);
+        } finally {
+            this.#processEvents();
+        }
+        return true;
+    }
+
+    /** Takes the hook's data once and has the core encode it; undefined when there is nothing to send. */
+    async #snapshot(work: OutboundWork): Promise<OutboundInvoke | undefined> {
+        const core = this.core;
+        const id = work.sessionId;
+        let status: Status;
+        switch (work.kind) {
+            case "offer":
+            case "answer": {
+                if (core.session(id) === undefined) return undefined; // ended meanwhile
+                const sdp = work.kind === "offer" ? await this.#hooks.takeOfferSdp(id) : await this.#hooks.takeAnswerSdp(id);
+                status = work.kind === "offer" ? core.snapOffer(id, sdp) : core.snapAnswer(id, sdp);
+                if (status === Status.ResourceExhausted) {
+                    // never cut an SDP: the session cannot go on
+                    core.endByProvider(id, EndReason.OutOfResources);
+                    throw new Error(`${work.kind} SDP of ${sdp.length} characters exceeds SDP_LEN ${core.capacities.sdpLen}`);
+                }
+                break;
+            }
+            case "iceCandidates": {
+                if (core.session(id) === undefined) return undefined;
+                const more = await this.#hooks.takeIceCandidates(id, this.#sink(id));
+                status = core.snapIce(id);
+                if (core.candidatesWaiting(id) > 0 || more) this.iceCandidatesReady(id);
+                if (status === Status.Success && core.snapshot().fields.length === 0) return undefined;
+                break;
+            }
+            case "end":
+                status = core.snapEnd(id);
+                break;
+        }
+        if (status === Status.NotFound) return undefined;
+        if (status !== Status.Success) throw new Error(`cannot encode ${work.kind}: ${statusName(status)}`);
+        const snap = core.snapshot();
+        return {
+            command: snap.command as RequestorCommand,
+            sessionId: snap.sessionId,
+            fabricIndex: snap.fabricIndex,
+            peerNodeId: snap.peerNodeId,
+            endpointId: snap.endpointId,
+            fields: snap.fields,
+        };
+    }
+
+    #sink(sessionId: number): IceCandidateSink {
+        return {
+            push: candidate => {
+                const admitted = this.core.admitCandidate(sessionId, candidate);
+                if (admitted === "accepted" || admitted === "full") return admitted;
+                if (admitted === "too-long") {
+                    this.#onError(new Error(`candidate longer than CAND_LEN ${this.core.capacities.candLen}`), `candidates of session ${sessionId}`);
+                }
+                return "rejected";
+            },
+        };
+    }
+
+    // ── events ────────────────────────────────────────────────────────────────────────────────
+    #processEvents(): void {
+        const { events, overflow } = this.core.takeEvents();
+        if (overflow) this.#onError(new Error("core change events overflowed"), "events");
+        for (const e of events) {
+            switch (e.kind) {
+                case EV_ADDED:
+                case EV_UPDATED:
+                    this.#notify({ kind: e.kind === EV_ADDED ? "added" : "updated", sessionId: e.sessionId });
+                    break;
+                case EV_REMOVED: {
+                    const cause = CAUSES[e.cause] ?? "provider";
+                    this.#gates.delete(e.sessionId);
+                    this.#notify({ kind: "removed", sessionId: e.sessionId, reason: e.reason as EndReason, cause });
+                    // a peer's EndSession calls the hook itself, to return its status
+                    if (cause !== "peer") this.#cleanup(e.sessionId, e.reason as EndReason, cause);
+                    break;
+                }
+                case EV_END_QUEUED:
+                    this.#enqueue({ kind: "end", sessionId: e.sessionId, reason: e.reason as EndReason });
+                    break;
+            }
+        }
+        const references = this.core.takeReferenceChanges();
+        if (references !== undefined) this.#hooks.onStreamReferencesChanged?.(references);
+    }
+
+    #cleanup(sessionId: number, reason: EndReason, cause: RemovalCause): void {
+        Promise.resolve()
+            .then(() => this.#hooks.onEndSession(sessionId, reason, cause))
+            .catch(error => this.#onError(error, `closing session ${sessionId}`));
+    }
+
+    #notify(change: SessionChange): void {
+        for (const listener of this.#listeners) {
+            try {
+                listener(change);
+            } catch (error) {
+                this.#onError(error, "session change listener");
+            }
+        }
+    }
+}

@@ -1,0 +1,121 @@
+/**
+ * The raw exports of the WASM core (`assembly/index.ts`), as the engine calls them.
+ *
+ * There are no generated bindings: every export takes and returns numbers (`bool` is 0/1, `usize`
+ * a byte address, `u64` a BigInt that comes back signed and must pass through
+ * `BigInt.asUintN(64, …)`). A unit test checks this list against the compiled module, so the two
+ * cannot drift apart.
+ */
+
+export interface CoreExports {
+    readonly memory: WebAssembly.Memory;
+    inPtr(): number;
+    inCap(): number;
+    respPtr(): number;
+    respCap(): number;
+    respLen(): number;
+    outPtr(): number;
+    outCap(): number;
+    stagePtr(): number;
+    stageCap(): number;
+    candStagePtr(): number;
+    midStagePtr(): number;
+    capSessions(): number;
+    capSdp(): number;
+    capCandLen(): number;
+    capMaxCand(): number;
+    capStreams(): number;
+    capInCand(): number;
+    capMidLen(): number;
+    capEnds(): number;
+    staticEnd(): number;
+    solicitOffer(len: number, fabric: number, peer: bigint): number;
+    provideOffer(len: number, fabric: number, peer: bigint): number;
+    provideAnswer(len: number, fabric: number, peer: bigint): number;
+    provideIceCandidates(len: number, fabric: number, peer: bigint): number;
+    endSession(len: number, fabric: number, peer: bigint): number;
+    commitSolicitOffer(id: number, deferred: number, nowS: number): number;
+    commitProvideOffer(id: number): number;
+    commitProvideAnswer(id: number): number;
+    abortPending(id: number): number;
+    actSession(): number;
+    actAction(): number;
+    argUsage(): number;
+    argEndpoint(): number;
+    argMetadata(): number;
+    argReason(): number;
+    argReoffer(): number;
+    argSdpPtr(): number;
+    argSdpLen(): number;
+    argPolicyLen(): number;
+    argPolicyPtr(): number;
+    argIceServerCount(): number;
+    argIceStrCount(): number;
+    argIceStrPtr(i: number): number;
+    argIceStrLen(i: number): number;
+    argIceStrServer(i: number): number;
+    argIceStrKind(i: number): number;
+    argIceCaid(server: number): number;
+    argCandCount(): number;
+    argCandPtr(i: number): number;
+    argCandLen(i: number): number;
+    argMidPtr(i: number): number;
+    argMidLen(i: number): number;
+    argMline(i: number): number;
+    selVideoCount(): number;
+    selAudioCount(): number;
+    selVideoAt(k: number): number;
+    selAudioAt(k: number): number;
+    streamAdd(kind: number, id: number, usage: number): number;
+    streamRemove(kind: number, id: number): number;
+    streamCount(kind: number): number;
+    streamIdAt(kind: number, i: number): number;
+    streamUsageAt(kind: number, i: number): number;
+    streamRefs(kind: number, id: number): number;
+    refsChanged(): number;
+    clearRefsChanged(): void;
+    setPriorities(count: number, packed: number): number;
+    setPrivacy(hard: number, softRecording: number, softLivestream: number): number;
+    setUtcTimeNull(isNull: number): void;
+    sessionAt(k: number): number;
+    sessionCount(): number;
+    sessionState(id: number): number;
+    sessionFabric(id: number): number;
+    sessionPeer(id: number): bigint;
+    sessionEndpoint(id: number): number;
+    sessionUsage(id: number): number;
+    sessionMetadata(id: number): number;
+    sessionVideoCount(id: number): number;
+    sessionAudioCount(id: number): number;
+    sessionVideoAt(id: number, k: number): number;
+    sessionAudioAt(id: number, k: number): number;
+    encodeSessions(fabricFilter: number): number;
+    removeFabric(fabric: number): number;
+    endByProvider(id: number, reason: number): number;
+    expireOffers(nowS: number): number;
+    nextId(): number;
+    setNextId(v: number): void;
+    eventCount(): number;
+    eventKind(i: number): number;
+    eventSession(i: number): number;
+    eventReason(i: number): number;
+    eventCause(i: number): number;
+    eventOverflow(): number;
+    clearEvents(): void;
+    snapOffer(id: number, sdpLen: number): number;
+    snapAnswer(id: number, sdpLen: number): number;
+    snapIce(id: number): number;
+    snapEnd(id: number): number;
+    candAdmit(id: number, candLen: number, midLen: number, mline: number): number;
+    candPending(id: number): number;
+    candFreeSlots(): number;
+    endPendingCount(): number;
+    outLength(): number;
+    outCommand(): number;
+    outSession(): number;
+    outFabric(): number;
+    outPeer(): bigint;
+    outEndpoint(): number;
+    reset(): void;
+    selfCheck(quiescent: number): number;
+    abortLine(): number;}

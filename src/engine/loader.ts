@@ -1,0 +1,61 @@
+/**
+ * Finds, compiles and instantiates the core for a build profile, the same way in Node, a Web
+ * Worker, a page built by Vite and vitest.
+ *
+ * A profile name resolves to `build/<profile>.wasm` next to this package through
+ * `new URL(..., import.meta.url)`, which bundlers understand and rewrite. Node 20's `fetch` cannot
+ * read `file:` URLs, so those are read with `node:fs/promises`, imported through a variable so
+ * bundlers leave it out of browser builds. Hosts that already hold the bytes or a compiled
+ * `WebAssembly.Module` (a Worker deployment binds the module directly) pass those instead.
+ *
+ * The module imports nothing: instantiation takes an empty import object.
+ */
+
+import type { CoreExports } from "./exports.js";
+
+export const PROFILES = ["tiny", "default", "large"] as const;
+export type Profile = (typeof PROFILES)[number];
+
+export type CoreSource = Profile | URL | BufferSource | WebAssembly.Module;
+
+export function isProfile(value: unknown): value is Profile {
+    return typeof value === "string" && (PROFILES as readonly string[]).includes(value);
+}
+
+/** URL of a profile's `.wasm` inside this package. */
+export function profileUrl(profile: Profile): URL {
+    switch (profile) {
+        // literal URLs, one per profile, so bundlers can find and emit each file
+        case "tiny":
+            return new URL("../../build/tiny.wasm", import.meta.url);
+        case "default":
+            return new URL("../../build/default.wasm", import.meta.url);
+        case "large":
+            return new URL("../../build/large.wasm", import.meta.url);
+    }
+}
+
+async function readFileUrl(url: URL): Promise<Uint8Array<ArrayBuffer>> {
+    const fsModule = "node:fs/promises";
+    const fs = (await import(/* @vite-ignore */ fsModule)) as { readFile(url: URL): Promise<Uint8Array<ArrayBuffer>> };
+    return fs.readFile(url);
+}
+
+export async function compileCore(source: CoreSource = "default"): Promise<WebAssembly.Module> {
+    if (source instanceof WebAssembly.Module) return source;
+    if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return WebAssembly.compile(source);
+    const url = isProfile(source) ? profileUrl(source) : source;
+    if (!(url instanceof URL)) throw new TypeError(`unknown core source ${String(source)}`);
+    if (url.protocol === "file:") return WebAssembly.compile(await readFileUrl(url));
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`cannot load the WebRTC core from ${url.href}: HTTP ${response.status}`);
+    if ((response.headers.get("content-type") ?? "").startsWith("application/wasm")) {
+        return WebAssembly.compileStreaming(response);
+    }
+    return WebAssembly.compile(await response.arrayBuffer());
+}
+
+export async function instantiateCore(module: WebAssembly.Module): Promise<CoreExports> {
+    const instance = await WebAssembly.instantiate(module, {});
+    return instance.exports as unknown as CoreExports;
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+// Unit, fuzz and integration tests run in Node against the compiled .wasm of every profile
+// (`npm test` builds them first). Later suites that drive Chromium live beside them.
+export default defineConfig({
+    test: {
+        include: ["test/**/*.test.ts"],
+        environment: "node",
+        testTimeout: 60_000,
+        hookTimeout: 60_000,
+        pool: "forks",
+    },
+});

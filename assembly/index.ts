@@ -21,6 +21,7 @@ import * as ses from "./sessions";
 import * as st from "./streams";
 import * as out from "./outbound";
 import * as resp from "./responses";
+import * as tlv from "./tlv";
 
 export { abortLine } from "./abort";
 
@@ -253,4 +254,10 @@ function liveCandidates(): i32 {
     if (ses.isLive(r.state)) n += out.candPending(<i32>r.id);
   }
   return n;
+}
+
+/** Structure check of an arbitrary TLV element staged in IN: element count, or -1 if malformed. */
+export function tlvScan(len: i32): i32 {
+  if (len < 0 || len > IN_LEN) return -1;
+  return tlv.scan(IN, len);
 }

@@ -254,3 +254,41 @@ export function wNullableU16(tag: i32, v: i32): void {
   if (v < 0) wNull(tag);
   else wUint(tag, <u64>v);
 }
+
+/**
+ * Walks a whole TLV stream of `len` bytes at `start` and checks its structure: every element well
+ * formed, containers closed, struct members tagged, array members anonymous, nothing after the
+ * last top-level element. Returns the number of elements, or -1 if malformed.
+ */
+export function scan(start: usize, len: i32): i32 {
+  const end = start + <usize>len;
+  let p = start;
+  let count = 0;
+  let depth = 0;
+  // kind of each open container (T_STRUCT / T_ARRAY / T_LIST), MAX_DEPTH deep
+  let kinds: u64 = 0;
+  while (p < end) {
+    if (!readElement(p, end)) return -1;
+    if (elType == T_END) {
+      if (depth == 0) return -1;
+      depth--;
+      p = elNext;
+      continue;
+    }
+    if (depth > 0) {
+      const parent = <i32>((kinds >> (<u64>(depth - 1) * 8)) & 0xff);
+      if (parent == T_STRUCT && elTagCtl == TAG_ANONYMOUS) return -1;
+      if (parent == T_ARRAY && elTagCtl != TAG_ANONYMOUS) return -1;
+    } else if (count > 0) {
+      return -1; // a single top-level element
+    }
+    count++;
+    if (isContainer(elType)) {
+      if (depth >= MAX_DEPTH) return -1;
+      kinds = (kinds & ~(<u64>0xff << (<u64>depth * 8))) | (<u64>elType << (<u64>depth * 8));
+      depth++;
+    }
+    p = elNext;
+  }
+  return depth == 0 && count > 0 ? count : -1;
+}

@@ -118,4 +118,6 @@ export interface CoreExports {
     outEndpoint(): number;
     reset(): void;
     selfCheck(quiescent: number): number;
-    abortLine(): number;}
+    abortLine(): number;
+    tlvScan(len: number): number;
+}

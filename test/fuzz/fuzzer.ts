@@ -17,11 +17,12 @@
  * reproducible from its seed and step number.
  */
 
+import { Bytes } from "@matter/main";
 import { TlvOfModel } from "@matter/main/types";
 import { WebRtcTransportProvider as P } from "@matter/main/clusters/web-rtc-transport-provider";
 import { Action, type Core } from "../../src/engine/core.js";
 import { Status } from "../../src/engine/status.js";
-import { StreamKind, type StreamUsage } from "../../src/engine/types.js";
+import { StreamKind, type EndReason, type StreamUsage } from "../../src/engine/types.js";
 
 const VALID_STATUSES = new Set<number>([...Object.values(Status)]);
 const COMMANDS = [0x00, 0x02, 0x04, 0x05, 0x06];
@@ -66,7 +67,7 @@ function seedCorpus(): { command: number; bytes: Uint8Array }[] {
         { urLs: ["turn:turn.example.com:3478", "turns:turn.example.com:5349"], username: "u", credential: "p", caid: 7 },
     ];
     const corpus: { command: number; bytes: Uint8Array }[] = [];
-    const add = (command: number, bytes: Uint8Array) => corpus.push({ command, bytes });
+    const add = (command: number, bytes: Bytes) => corpus.push({ command, bytes: Bytes.of(bytes) });
     for (const usage of [0, 1, 2, 3]) {
         add(0x00, solicit.encode({ streamUsage: usage, originatingEndpointId: 1, videoStreamId: null, audioStreamId: null }));
         add(0x00, solicit.encode({ streamUsage: usage, originatingEndpointId: 2, videoStreams: [1], audioStreams: [2] }));
@@ -260,7 +261,7 @@ function providerOperation(core: Core, rng: Rng): void {
             core.removeFabric(1 + rng.int(3));
             break;
         case 2:
-            core.endByProvider(id, rng.int(14));
+            core.endByProvider(id, rng.int(14) as EndReason);
             break;
         case 3:
             core.snapOffer(id, "v=0\r\n" + "a=y\r\n".repeat(rng.int(50)));

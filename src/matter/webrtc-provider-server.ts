@@ -1,0 +1,148 @@
+/**
+ * The WebRTC Transport Provider cluster (0x0553) for matter.js, over the WASM core.
+ *
+ * matter.js 0.17.9 ships `WebRtcTransportProviderServer` empty. This behavior fills in its five
+ * command handlers by handing each request's TLV fields and its caller (accessing fabric, CASE
+ * peer node) to the {@link WebRtcEngine}; the core decides, and the handler returns the core's
+ * response or throws a `StatusResponseError` with the core's status (never a plain Error, which
+ * matter.js would turn into a FAILURE for the whole interaction).
+ *
+ * CurrentSessions is re-declared fabric-scoped ("R F M", as the SDK treats it) so matter.js
+ * filters reads by fabric and prunes on fabric removal. Its value is the core's own TLV encoding
+ * decoded into state after every change, so the table exists once (in the core) and matter.js
+ * only holds the mirror that reads and subscriptions need. Fabric removal also purges the core's
+ * rows, which releases their streams and closes their peers.
+ *
+ * What the transport layer already guarantees before a handler runs: Operate privilege, TCP for
+ * these Large Message commands (INVALID_TRANSPORT_TYPE over UDP) and an accessing fabric
+ * (UNSUPPORTED_ACCESS over PASE).
+ *
+ * Limit: the engine is attached per endpoint at start (`attach`), by the camera node factory;
+ * until then every command answers FAILURE.
+ */
+
+import { Bytes, Node, type ServerNode } from "@matter/main";
+import { WebRtcTransportProviderServer } from "@matter/main/behaviors/web-rtc-transport-provider";
+import { WebRtcTransportProvider } from "@matter/main/clusters/web-rtc-transport-provider";
+import { FabricManager, NodeSession, assertRemoteActor } from "@matter/main/protocol";
+import { Status as MatterStatus, StatusResponseError, TlvOfModel } from "@matter/main/types";
+import { ProviderCommand, Status, WebRtcEngine, statusName, type Caller } from "../engine/index.js";
+
+const schema = WebRtcTransportProvider.schema;
+const ProviderSchema = schema.extend(undefined, schema.attributes.require("CurrentSessions").extend({ access: "R F M" }));
+const ProviderBase = WebRtcTransportProviderServer.for(WebRtcTransportProvider, ProviderSchema);
+
+const commands = WebRtcTransportProvider.commands;
+const solicitOfferTlv = TlvOfModel(commands.solicitOffer);
+const solicitOfferResponseTlv = TlvOfModel(commands.solicitOffer.schema.responseModel!);
+const provideOfferTlv = TlvOfModel(commands.provideOffer);
+const provideOfferResponseTlv = TlvOfModel(commands.provideOffer.schema.responseModel!);
+const provideAnswerTlv = TlvOfModel(commands.provideAnswer);
+const provideIceCandidatesTlv = TlvOfModel(commands.provideIceCandidates);
+const endSessionTlv = TlvOfModel(commands.endSession);
+const currentSessionsTlv = TlvOfModel(WebRtcTransportProvider.attributes.currentSessions);
+
+export class WebRtcProviderServer extends ProviderBase {
+    declare internal: WebRtcProviderServer.Internal;
+
+    override initialize(): void {
+        const node = Node.forEndpoint(this.endpoint) as ServerNode;
+        this.reactTo(node.lifecycle.online, this.#online);
+        if (node.lifecycle.isOnline) this.#online();
+    }
+
+    #online(): void {
+        if (this.internal.fabricObserverInstalled) return;
+        this.internal.fabricObserverInstalled = true;
+        this.reactTo(this.env.get(FabricManager).events.deleted, this.#fabricDeleted);
+    }
+
+    #fabricDeleted(fabric: { fabricIndex: number }): void {
+        this.internal.engine?.removeFabric(fabric.fabricIndex);
+    }
+
+    /** Binds the engine; its session changes are mirrored into CurrentSessions from then on. */
+    attach(engine: WebRtcEngine): void {
+        this.internal.engine = engine;
+        const endpoint = this.endpoint;
+        let scheduled = false;
+        // Changes made outside a command (provider End, privacy, fabric removal, offer expiry)
+        // reach matter.js state through one debounced write of the whole list.
+        engine.subscribe(() => {
+            if (scheduled) return;
+            scheduled = true;
+            queueMicrotask(() => {
+                scheduled = false;
+                endpoint
+                    .setStateOf(WebRtcProviderServer, { currentSessions: mirror(engine) })
+                    .catch((error: unknown) => console.error("webrtc provider: CurrentSessions update failed:", error));
+            });
+        });
+        this.state.currentSessions = mirror(engine);
+    }
+
+    override async solicitOffer(request: WebRtcTransportProvider.SolicitOfferRequest): Promise<WebRtcTransportProvider.SolicitOfferResponse> {
+        const response = await this.#run(ProviderCommand.SolicitOffer, Bytes.of(solicitOfferTlv.encode(request)));
+        return solicitOfferResponseTlv.decode(response) as WebRtcTransportProvider.SolicitOfferResponse;
+    }
+
+    override async provideOffer(request: WebRtcTransportProvider.ProvideOfferRequest): Promise<WebRtcTransportProvider.ProvideOfferResponse> {
+        const response = await this.#run(ProviderCommand.ProvideOffer, Bytes.of(provideOfferTlv.encode(request)));
+        return provideOfferResponseTlv.decode(response) as WebRtcTransportProvider.ProvideOfferResponse;
+    }
+
+    override async provideAnswer(request: WebRtcTransportProvider.ProvideAnswerRequest): Promise<void> {
+        await this.#run(ProviderCommand.ProvideAnswer, Bytes.of(provideAnswerTlv.encode(request)));
+    }
+
+    override async provideIceCandidates(request: WebRtcTransportProvider.ProvideIceCandidatesRequest): Promise<void> {
+        await this.#run(ProviderCommand.ProvideIceCandidates, Bytes.of(provideIceCandidatesTlv.encode(request)));
+    }
+
+    override async endSession(request: WebRtcTransportProvider.EndSessionRequest): Promise<void> {
+        await this.#run(ProviderCommand.EndSession, Bytes.of(endSessionTlv.encode(request)));
+    }
+
+    /** Runs one command through the engine; returns the response fields or throws its status. */
+    async #run(command: ProviderCommand, fields: Uint8Array): Promise<Uint8Array> {
+        const engine = this.internal.engine;
+        if (engine === undefined) throw new StatusResponseError("WebRTC engine not attached", MatterStatus.Failure);
+        const result = await engine.invoke(command, fields, this.#caller());
+        this.state.currentSessions = mirror(engine);
+        if (result.status !== Status.Success) {
+            throw new StatusResponseError(`WebRTC provider: ${statusName(result.status)}`, result.status as MatterStatus);
+        }
+        return result.response ?? new Uint8Array();
+    }
+
+    /** The accessing fabric and CASE peer, and a promise for "our response has been sent". */
+    #caller(): Caller {
+        assertRemoteActor(this.context);
+        const session = this.context.session;
+        NodeSession.assert(session);
+        const complete = this.context.interactionComplete;
+        const responseSent =
+            complete === undefined
+                ? Promise.resolve()
+                : new Promise<void>(resolve => {
+                      complete.once(() => resolve());
+                  });
+        return {
+            fabricIndex: session.peerAddress.fabricIndex,
+            peerNodeId: BigInt(session.peerAddress.nodeId),
+            responseSent,
+        };
+    }
+}
+
+/** The core's CurrentSessions TLV (every fabric), as matter.js state. */
+function mirror(engine: WebRtcEngine): WebRtcTransportProvider.Attributes["currentSessions"] extends infer T ? T : never {
+    return currentSessionsTlv.decode(engine.core.currentSessionsTlv(0)) as never;
+}
+
+export namespace WebRtcProviderServer {
+    export class Internal {
+        engine?: WebRtcEngine;
+        fabricObserverInstalled = false;
+    }
+}

@@ -18,13 +18,14 @@
  */
 
 import { Action, Core, type Decision, type StreamContext } from "./core.js";
-import type { IceCandidateSink, OutboundSignal, WebRtcHooks } from "./hooks.js";
+import type { IceCandidateSink, OutboundSignal, SinkResult, WebRtcHooks } from "./hooks.js";
 import { Status, statusName, statusOfHookError } from "./status.js";
 import {
     EndReason,
     ProviderCommand,
     StreamKind,
     type Caller,
+    type IceCandidate,
     type OutboundInvoke,
     type OutboundWork,
     type RemovalCause,
@@ -188,6 +189,12 @@ export class WebRtcEngine implements OutboundSignal {
     /** Mirrors CameraAvStreamManagement into the core; returns the sessions privacy ended. */
     setStreamContext(context: StreamContext): number {
         const core = this.core;
+        // privacy first: the sessions it ends release their streams, which may then be removed
+        const ended = core.setPrivacy(
+            context.hardPrivacyModeOn,
+            context.softRecordingPrivacyModeEnabled,
+            context.softLivestreamPrivacyModeEnabled,
+        );
         for (const [kind, wanted] of [
             [StreamKind.Video, context.videoStreams],
             [StreamKind.Audio, context.audioStreams],
@@ -211,11 +218,6 @@ export class WebRtcEngine implements OutboundSignal {
         const priorities = core.setStreamUsagePriorities(context.streamUsagePriorities);
         if (priorities !== Status.Success) throw new Error(`stream usage priorities refused: ${statusName(priorities)}`);
         core.setUtcTimeNull(context.utcTimeNull);
-        const ended = core.setPrivacy(
-            context.hardPrivacyModeOn,
-            context.softRecordingPrivacyModeEnabled,
-            context.softLivestreamPrivacyModeEnabled,
-        );
         this.#processEvents();
         return ended;
     }
@@ -271,8 +273,13 @@ export class WebRtcEngine implements OutboundSignal {
         while (signal?.aborted !== true) {
             if (this.#queue.length === 0) {
                 await new Promise<void>(resolve => {
-                    this.#wake = resolve;
-                    signal?.addEventListener("abort", () => resolve(), { once: true });
+                    const onAbort = (): void => resolve();
+                    signal?.addEventListener("abort", onAbort, { once: true });
+                    // woken by new work: drop this wait's abort listener, or they pile up on the signal
+                    this.#wake = () => {
+                        signal?.removeEventListener("abort", onAbort);
+                        resolve();
+                    };
                 });
                 continue;
             }
@@ -293,6 +300,8 @@ export class WebRtcEngine implements OutboundSignal {
         } catch (error) {
             this.#onError(error, `${work.kind} for session ${work.sessionId}`);
         } finally {
+            // an End is the session's last work: its gate is no longer needed
+            if (work.kind === "end") this.#gates.delete(work.sessionId);
             this.#processEvents();
         }
         return true;
@@ -318,9 +327,12 @@ export class WebRtcEngine implements OutboundSignal {
             }
             case "iceCandidates": {
                 if (core.session(id) === undefined) return undefined;
-                const more = await this.#hooks.takeIceCandidates(id, this.#sink(id));
+                const sink = this.#sink(id);
+                const more = await this.#hooks.takeIceCandidates(id, sink);
                 status = core.snapIce(id);
-                if (core.candidatesWaiting(id) > 0 || more) this.iceCandidatesReady(id);
+                // go again for leftovers in the core, or for the hook's rest when the pool ran full;
+                // a hook that says "more" but offered nothing would otherwise spin the loop
+                if (core.candidatesWaiting(id) > 0 || (more && (sink.accepted > 0 || sink.full))) this.iceCandidatesReady(id);
                 if (status === Status.Success && core.snapshot().fields.length === 0) return undefined;
                 break;
             }
@@ -341,10 +353,15 @@ export class WebRtcEngine implements OutboundSignal {
         };
     }
 
-    #sink(sessionId: number): IceCandidateSink {
-        return {
-            push: candidate => {
+    /** A sink into the core's candidate pool, counting what it took and whether it ran full. */
+    #sink(sessionId: number): IceCandidateSink & { accepted: number; full: boolean } {
+        const sink = {
+            accepted: 0,
+            full: false,
+            push: (candidate: IceCandidate): SinkResult => {
                 const admitted = this.core.admitCandidate(sessionId, candidate);
+                if (admitted === "accepted") sink.accepted++;
+                if (admitted === "full") sink.full = true;
                 if (admitted === "accepted" || admitted === "full") return admitted;
                 if (admitted === "too-long") {
                     this.#onError(new Error(`candidate longer than CAND_LEN ${this.core.capacities.candLen}`), `candidates of session ${sessionId}`);
@@ -352,6 +369,7 @@ export class WebRtcEngine implements OutboundSignal {
                 return "rejected";
             },
         };
+        return sink;
     }
 
     // ── events ────────────────────────────────────────────────────────────────────────────────
@@ -366,7 +384,9 @@ export class WebRtcEngine implements OutboundSignal {
                     break;
                 case EV_REMOVED: {
                     const cause = CAUSES[e.cause] ?? "provider";
-                    this.#gates.delete(e.sessionId);
+                    // a provider-side removal queues an End that must still wait for the response
+                    // (its gate goes once that End is drained); other removals send nothing more
+                    if (cause !== "provider") this.#gates.delete(e.sessionId);
                     this.#notify({ kind: "removed", sessionId: e.sessionId, reason: e.reason as EndReason, cause });
                     // a peer's EndSession calls the hook itself, to return its status
                     if (cause !== "peer") this.#cleanup(e.sessionId, e.reason as EndReason, cause);

@@ -1,0 +1,26 @@
+/**
+ * The Node media plane: node-datachannel PeerConnections that implement the engine's
+ * `WebRtcHooks`, and the H.264 source they stream.
+ *
+ * - {@link NodeMediaHost}: one PeerConnection per Matter session, offerer (SolicitOffer) or
+ *   answerer (ProvideOffer), trickle ICE both ways, H.264 video plus Opus silence.
+ * - {@link VideoSource} / {@link H264Clip} / {@link testPatternClip}: pre-encoded Annex-B H.264,
+ *   looped per session from a keyframe; the committed fixture is a 320×240 20 fps test pattern.
+ * - `h264` and `sdp` helpers: Annex-B access-unit splitting and the small SDP reading the host needs.
+ *
+ * Node only (it imports node-datachannel and node:fs). The process keeps running until the
+ * application calls `nodeDataChannel.cleanup()` after closing its hosts.
+ */
+
+export {
+    NodeMediaHost,
+    OFFER_FORMATS,
+    iceServerUrls,
+    type NodeMediaHostOptions,
+    type NodeSessionStats,
+    type PeerRole,
+} from "./node-media-host.js";
+export { H264Clip, TEST_PATTERN_PATH, testPatternClip, type VideoSource } from "./video-source.js";
+export { NalType, accessUnits, isVcl, splitAnnexB, type H264AccessUnit, type NalUnit } from "./h264.js";
+export { fmtpParameters, mediaSections, mLineIndexOf, pickH264, pickOpus, type MediaDirection, type MediaSection, type RtpFormat } from "./sdp.js";
+export { H264Sender, OPUS_SILENCE_20MS, OpusSilenceSender, type RtpStreamConfig, type SenderCounters } from "./senders.js";

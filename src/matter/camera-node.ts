@@ -114,6 +114,10 @@ export class CameraNode {
         );
         const endpoint = camera;
         await endpoint.act(agent => agent.get(WebRtcProviderServer).attach(engine));
+        // deallocation asks the engine itself, so no ReferenceCount write can lag a session change
+        await endpoint.act(agent =>
+            agent.get(CameraAvStreamServer).setReferenceSource((kind, id) => engine.core.streamReferences(kind, id)),
+        );
         engine.setStreamContext(await endpoint.act(agent => agent.get(CameraAvStreamServer).streamContext()));
         endpoint.eventsOf(CameraAvStreamServer).streamContextChanged.on(context => {
             try {

@@ -1,0 +1,930 @@
+/**
+ * `CameraAvStreamServer`: the Camera AV Stream Management cluster (0x0551) of the virtual camera.
+ *
+ * matter.js 0.17.9 ships `CameraAvStreamManagementServer` as an empty stub. This behavior makes it a
+ * real server for a software camera with features Audio, Video, Snapshot and Privacy:
+ *
+ * - fixed capabilities (quality F) for a 640x480@30 H.264 camera with a mono 48 kHz Opus microphone
+ *   and 640x480 JPEG snapshots; every value is a `State` default, so a node factory can override it
+ *   with `CameraAvStreamServer.set({ ... })`;
+ * - VideoStreamAllocate / VideoStreamDeallocate, AudioStreamAllocate / AudioStreamDeallocate,
+ *   SnapshotStreamAllocate / SnapshotStreamDeallocate, SetStreamPriorities and CaptureSnapshot, with
+ *   the connectedhomeip reference cluster's status codes (`CameraAVStreamManagementCluster.{h,cpp}`);
+ * - VideoStreamModify and SnapshotStreamModify. Their conformance is `VDO & (WMARK | OSD)` and
+ *   `SNP & (WMARK | OSD)`, so they are part of the cluster only in a variant that adds the Watermark or
+ *   OnScreenDisplay feature: `CameraAvStreamServer.with("Video", "Audio", "Snapshot", "Privacy",
+ *   "Watermark", "OnScreenDisplay")`. The flags are only recorded on the stream; nothing draws them.
+ *
+ * Coupling with the WebRTC Transport Provider behavior (which keeps its sessions in the WASM engine):
+ *
+ * - `streamContext()` is the engine's `StreamContext`, computed from state: the allocated video and
+ *   audio streams (id, usage), StreamUsagePriorities, the three privacy flags and `utcTimeNull`;
+ * - `events.streamContextChanged` emits a fresh `StreamContext` after any of those changed and the
+ *   change committed (allocation, deallocation, SetStreamPriorities, a privacy write from a
+ *   controller or locally, `setHardPrivacyModeOn`, Time Synchronization's UTCTime turning null or
+ *   non-null). Consecutive identical contexts are emitted once. Reference-count updates do not emit;
+ * - `setReferenceCounts()` writes the engine's per-stream session counts into ReferenceCount, which
+ *   gates deallocation (a stream in use is refused with INVALID_IN_STATE). Optionally
+ *   `setReferenceSource()` lets deallocation ask the engine directly, which closes the window between
+ *   a session starting or ending in the engine and the ReferenceCount write that follows it.
+ *
+ * Limits:
+ *
+ * - There is no encoder behind the streams: an allocation records the negotiated parameters and
+ *   reserves capacity (streams per kind, MaxConcurrentEncoders, MaxEncodedPixelRate); the media layer
+ *   decides what it actually sends. Viewport, microphone level and mute are stored, not applied.
+ * - A stream is reused only when a request is identical to an allocated stream (usage included); the
+ *   reference also reuses a stream whose ranges contain the request and narrows it, which this server
+ *   does not do.
+ * - `utcTimeNull` is true only when the root endpoint has a Time Synchronization server whose UTCTime
+ *   is null; without that cluster the device is taken to know the time (the reference camera app
+ *   hard-codes "not null" as well).
+ * - Ending WebRTC sessions when a privacy mode turns on (spec: End with reason PrivacyMode) is the
+ *   provider's job, triggered by `streamContextChanged`.
+ * - CaptureSnapshot returns the frame of an installed `SnapshotSource`, else a fixed 640x480 JPEG
+ *   (colour bars, `fixtures/snapshot-jpeg.ts`).
+ * - Allocated streams persist (quality N); after a restart their ReferenceCount is reset to 0, as the
+ *   spec requires it to be recomputed at runtime and no session survives a restart.
+ */
+
+import { Logger, Node, Observable, type MaybePromise } from "@matter/main";
+import { CameraAvStreamManagementServer } from "@matter/main/behaviors/camera-av-stream-management";
+import { TimeSynchronizationBehavior } from "@matter/main/behaviors/time-synchronization";
+import { CameraAvStreamManagement } from "@matter/main/clusters/camera-av-stream-management";
+import { Status, StatusResponseError, StreamUsage } from "@matter/main/types";
+import type { StreamContext } from "../engine/core.js";
+import { StreamKind, StreamUsage as EngineUsage, type StreamReference } from "../engine/types.js";
+import { SNAPSHOT_FIXTURE_HEIGHT, SNAPSHOT_FIXTURE_WIDTH, snapshotFixtureJpeg } from "./fixtures/snapshot-jpeg.js";
+
+const logger = Logger.get("CameraAvStreamServer");
+
+type VideoStream = CameraAvStreamManagement.VideoStream;
+type AudioStream = CameraAvStreamManagement.AudioStream;
+type SnapshotStream = CameraAvStreamManagement.SnapshotStream;
+type SnapshotCapabilities = CameraAvStreamManagement.SnapshotCapabilities;
+type Resolution = CameraAvStreamManagement.VideoResolution;
+
+const { VideoCodec, AudioCodec, ImageCodec } = CameraAvStreamManagement;
+
+/** Stream ids run 0..65534 (VideoStreamID / AudioStreamID / SnapshotStreamID, §11.2.6.15-17). */
+const MAX_STREAM_ID = 65534;
+/** VideoStreamStruct KeyFrameInterval constraint. */
+const MAX_KEY_FRAME_INTERVAL = 65500;
+/** ReferenceCount is a uint8. */
+const MAX_REFERENCE_COUNT = 255;
+/** Upper bound for CaptureSnapshotResponse.Data: the reference's kMaxLargeSecureSduLengthBytes - 100. */
+export const MAX_SNAPSHOT_BYTES = 1024 * 1024 - 100;
+
+const SENSOR_WIDTH = 640;
+const SENSOR_HEIGHT = 480;
+const SENSOR_FPS = 30;
+
+/** The request of SnapshotStreamModify (cluster §11.2.8.11); matter.js 0.17.9 generates no type for it. */
+export interface SnapshotStreamModifyRequest {
+    snapshotStreamId: number;
+    watermarkEnabled?: boolean;
+    osdEnabled?: boolean;
+}
+
+/** An image for CaptureSnapshot. */
+export interface SnapshotImage {
+    /** Encoded image bytes (JPEG unless `imageCodec` says otherwise). */
+    data: Uint8Array;
+    width: number;
+    height: number;
+    imageCodec?: CameraAvStreamManagement.ImageCodec;
+}
+
+/**
+ * Produces the image for CaptureSnapshot (e.g. a frame grabbed from the live media source). A
+ * `StatusResponseError` it throws becomes the command's status; any other error is FAILURE.
+ */
+export type SnapshotSource = (request: {
+    snapshotStreamId: number;
+    requestedResolution: { width: number; height: number };
+}) => MaybePromise<SnapshotImage>;
+
+/**
+ * The number of sessions using a video or audio stream right now, or a negative number when the
+ * source does not know the stream (the shape of `Core.streamReferences`).
+ */
+export type ReferenceSource = (kind: StreamKind, streamId: number) => number;
+
+const Base = CameraAvStreamManagementServer.with("Video", "Audio", "Snapshot", "Privacy");
+
+export class CameraAvStreamServer extends Base {
+    declare internal: CameraAvStreamServer.Internal;
+    declare state: CameraAvStreamServer.State;
+    declare readonly events: CameraAvStreamServer.Events;
+
+    override initialize(): void {
+        this.#resetReferenceCounts();
+        this.#seedIdCounters();
+
+        const events = this.events;
+        this.reactTo(events.allocatedVideoStreams$Changed, this.#contextMaybeChanged, { offline: true });
+        this.reactTo(events.allocatedAudioStreams$Changed, this.#contextMaybeChanged, { offline: true });
+        this.reactTo(events.streamUsagePriorities$Changed, this.#contextMaybeChanged, { offline: true });
+        this.reactTo(events.softRecordingPrivacyModeEnabled$Changed, this.#contextMaybeChanged, { offline: true });
+        this.reactTo(events.softLivestreamPrivacyModeEnabled$Changed, this.#contextMaybeChanged, { offline: true });
+        // Optional attribute: present because State gives it a value.
+        const hardPrivacyChanged = events.hardPrivacyModeOn$Changed;
+        if (hardPrivacyChanged !== undefined) {
+            this.reactTo(hardPrivacyChanged, this.#contextMaybeChanged, { offline: true });
+        }
+
+        const node = Node.forEndpoint(this.endpoint);
+        if (node !== this.endpoint && node.behaviors.has(TimeSynchronizationBehavior)) {
+            this.reactTo(node.eventsOf(TimeSynchronizationBehavior).utcTime$Changed, this.#contextMaybeChanged, {
+                offline: true,
+            });
+        }
+
+        this.internal.lastContext = this.streamContext();
+    }
+
+    // ── coupling with the WebRTC Transport Provider ─────────────────────────────────────────────
+
+    /** The provider's view of this cluster, computed from the current state (a fresh plain object). */
+    streamContext(): StreamContext {
+        const state = this.state;
+        return {
+            videoStreams: state.allocatedVideoStreams.map(s => ({
+                id: s.videoStreamId,
+                usage: engineUsage(s.streamUsage),
+            })),
+            audioStreams: state.allocatedAudioStreams.map(s => ({
+                id: s.audioStreamId,
+                usage: engineUsage(s.streamUsage),
+            })),
+            streamUsagePriorities: state.streamUsagePriorities.map(engineUsage),
+            hardPrivacyModeOn: state.hardPrivacyModeOn ?? false,
+            softRecordingPrivacyModeEnabled: state.softRecordingPrivacyModeEnabled,
+            softLivestreamPrivacyModeEnabled: state.softLivestreamPrivacyModeEnabled,
+            utcTimeNull: this.#utcTimeNull(),
+        };
+    }
+
+    /**
+     * Writes ReferenceCount of the allocated video and audio streams from the engine's counts
+     * (`Core.takeReferenceChanges()`). Streams not listed keep their count; entries for streams that
+     * are not allocated are ignored; counts are clamped to 0..255 (the field is a uint8). Writes only
+     * what changed. Returns true when some count changed.
+     */
+    setReferenceCounts(references: readonly StreamReference[]): boolean {
+        const video = new Map<number, number>();
+        const audio = new Map<number, number>();
+        for (const r of references) {
+            const count = Math.min(MAX_REFERENCE_COUNT, Math.max(0, Math.trunc(r.references)));
+            (r.kind === StreamKind.Video ? video : audio).set(r.streamId, count);
+        }
+
+        let changed = false;
+        const videoStreams = this.state.allocatedVideoStreams;
+        if (videoStreams.some(s => hasOtherCount(video, s.videoStreamId, s.referenceCount))) {
+            this.state.allocatedVideoStreams = videoStreams.map(s =>
+                withReferenceCount(copyVideo(s), video.get(s.videoStreamId)),
+            );
+            changed = true;
+        }
+        const audioStreams = this.state.allocatedAudioStreams;
+        if (audioStreams.some(s => hasOtherCount(audio, s.audioStreamId, s.referenceCount))) {
+            this.state.allocatedAudioStreams = audioStreams.map(s =>
+                withReferenceCount(copyAudio(s), audio.get(s.audioStreamId)),
+            );
+            changed = true;
+        }
+        for (const id of video.keys()) {
+            if (!videoStreams.some(s => s.videoStreamId === id)) logger.debug(`count for unknown video stream ${id}`);
+        }
+        for (const id of audio.keys()) {
+            if (!audioStreams.some(s => s.audioStreamId === id)) logger.debug(`count for unknown audio stream ${id}`);
+        }
+        return changed;
+    }
+
+    /** Sets HardPrivacyModeOn (read-only to controllers): the device's physical privacy switch. */
+    setHardPrivacyModeOn(on: boolean): void {
+        if (this.state.hardPrivacyModeOn !== on) this.state.hardPrivacyModeOn = on;
+    }
+
+    /** Installs (or, with undefined, removes) the producer of CaptureSnapshot images. */
+    setSnapshotSource(source: SnapshotSource | undefined): void {
+        this.internal.snapshotSource = source;
+    }
+
+    /**
+     * Installs (or removes) a live reference count, e.g. `(kind, id) => core.streamReferences(kind, id)`.
+     * VideoStreamDeallocate / AudioStreamDeallocate then decide on the engine's current count instead
+     * of ReferenceCount, which `setReferenceCounts` updates only after the engine reported a change
+     * (a later transaction). A negative answer (stream unknown to the engine) falls back to
+     * ReferenceCount.
+     */
+    setReferenceSource(source: ReferenceSource | undefined): void {
+        this.internal.referenceSource = source;
+    }
+
+    // ── video ───────────────────────────────────────────────────────────────────────────────────
+
+    override videoStreamAllocate(
+        request: CameraAvStreamManagement.VideoStreamAllocateRequest,
+    ): CameraAvStreamManagement.VideoStreamAllocateResponse {
+        this.#checkOverlayFields(request, "VideoStreamAllocate");
+        checkAllocatableUsage(request.streamUsage);
+        if (!isVideoCodec(request.videoCodec)) fail(Status.ConstraintError, `video codec ${request.videoCodec}?`);
+        if (request.minFrameRate < 1 || request.maxFrameRate < 1 || request.minFrameRate > request.maxFrameRate) {
+            fail(Status.ConstraintError, "MinFrameRate must be 1..MaxFrameRate");
+        }
+        checkResolutionRange(request.minResolution, request.maxResolution);
+        if (request.minBitRate < 1 || request.maxBitRate < 1 || request.minBitRate > request.maxBitRate) {
+            fail(Status.ConstraintError, "MinBitRate must be 1..MaxBitRate");
+        }
+        if (request.keyFrameInterval > MAX_KEY_FRAME_INTERVAL) {
+            fail(Status.ConstraintError, `KeyFrameInterval above ${MAX_KEY_FRAME_INTERVAL}`);
+        }
+        this.#checkPrioritised(request.streamUsage);
+
+        const state = this.state;
+        const candidate: VideoStream = {
+            videoStreamId: 0,
+            streamUsage: request.streamUsage,
+            videoCodec: request.videoCodec,
+            minFrameRate: request.minFrameRate,
+            maxFrameRate: request.maxFrameRate,
+            minResolution: copyResolution(request.minResolution),
+            maxResolution: copyResolution(request.maxResolution),
+            minBitRate: request.minBitRate,
+            maxBitRate: request.maxBitRate,
+            keyFrameInterval: request.keyFrameInterval,
+            referenceCount: 0,
+        };
+        if (this.features.watermark) candidate.watermarkEnabled = request.watermarkEnabled;
+        if (this.features.onScreenDisplay) candidate.osdEnabled = request.osdEnabled;
+
+        const same = state.allocatedVideoStreams.find(s => sameVideo(s, candidate));
+        if (same !== undefined) return { videoStreamId: same.videoStreamId };
+
+        // What this camera can produce (the reference delegate answers DYNAMIC_CONSTRAINT_ERROR when
+        // no stream of the HAL is compatible).
+        if (!state.rateDistortionTradeOffPoints.some(p => p.codec === request.videoCodec)) {
+            fail(Status.DynamicConstraintError, `video codec ${request.videoCodec} not supported`);
+        }
+        const sensor = state.videoSensorParams;
+        if (request.minFrameRate > sensor.maxFps) {
+            fail(Status.DynamicConstraintError, `MinFrameRate above the sensor's ${sensor.maxFps} fps`);
+        }
+        if (request.minResolution.width > sensor.sensorWidth || request.minResolution.height > sensor.sensorHeight) {
+            fail(Status.DynamicConstraintError, "MinResolution larger than the sensor");
+        }
+        if (request.minBitRate > state.maxNetworkBandwidth) {
+            fail(Status.DynamicConstraintError, "MinBitRate above MaxNetworkBandwidth");
+        }
+
+        // Resources.
+        if (state.allocatedVideoStreams.length >= state.maxStreamsPerKind) {
+            fail(Status.ResourceExhausted, `no more than ${state.maxStreamsPerKind} video streams`);
+        }
+        if (this.#encodersInUse() + 1 > state.maxConcurrentEncoders) {
+            fail(Status.ResourceExhausted, "all encoders are in use");
+        }
+        const pixelRate = pixelsOf(request.maxResolution) * request.maxFrameRate;
+        if (this.#encodedPixelRate() + pixelRate > state.maxEncodedPixelRate) {
+            fail(Status.ResourceExhausted, "MaxEncodedPixelRate exceeded");
+        }
+
+        candidate.videoStreamId = this.#newId("video", state.allocatedVideoStreams.map(s => s.videoStreamId));
+        state.allocatedVideoStreams = [...state.allocatedVideoStreams.map(copyVideo), candidate];
+        logger.info(`video stream ${candidate.videoStreamId} allocated (usage ${request.streamUsage})`);
+        return { videoStreamId: candidate.videoStreamId };
+    }
+
+    /** Part of the cluster only with the Watermark or OnScreenDisplay feature. */
+    videoStreamModify(request: CameraAvStreamManagement.VideoStreamModifyRequest): void {
+        this.#checkModifyFields(request, "VideoStreamModify");
+        const streams = this.state.allocatedVideoStreams;
+        const index = streams.findIndex(s => s.videoStreamId === request.videoStreamId);
+        if (index < 0) fail(Status.NotFound, `video stream ${request.videoStreamId} not found`);
+        const stream = streams[index]!;
+        if (stream.streamUsage === StreamUsage.Internal) {
+            fail(Status.DynamicConstraintError, `video stream ${request.videoStreamId} is Internal`);
+        }
+        const modified = copyVideo(stream);
+        if (request.watermarkEnabled !== undefined) modified.watermarkEnabled = request.watermarkEnabled;
+        if (request.osdEnabled !== undefined) modified.osdEnabled = request.osdEnabled;
+        this.state.allocatedVideoStreams = streams.map((s, i) => (i === index ? modified : copyVideo(s)));
+    }
+
+    override videoStreamDeallocate(request: CameraAvStreamManagement.VideoStreamDeallocateRequest): void {
+        const streams = this.state.allocatedVideoStreams;
+        const stream = streams.find(s => s.videoStreamId === request.videoStreamId);
+        if (stream === undefined) fail(Status.NotFound, `video stream ${request.videoStreamId} not found`);
+        const references = this.#references(StreamKind.Video, stream.videoStreamId, stream.referenceCount);
+        checkDeallocatable("video", stream.videoStreamId, references, stream.streamUsage);
+        this.state.allocatedVideoStreams = streams.filter(s => s !== stream).map(copyVideo);
+        logger.info(`video stream ${request.videoStreamId} deallocated`);
+    }
+
+    // ── audio ───────────────────────────────────────────────────────────────────────────────────
+
+    override audioStreamAllocate(
+        request: CameraAvStreamManagement.AudioStreamAllocateRequest,
+    ): CameraAvStreamManagement.AudioStreamAllocateResponse {
+        checkAllocatableUsage(request.streamUsage);
+        if (!isAudioCodec(request.audioCodec)) fail(Status.ConstraintError, `audio codec ${request.audioCodec}?`);
+        if (request.channelCount < 1 || request.channelCount > 8) fail(Status.ConstraintError, "ChannelCount not 1..8");
+        if (request.sampleRate < 1) fail(Status.ConstraintError, "SampleRate must be at least 1");
+        if (request.bitRate < 1) fail(Status.ConstraintError, "BitRate must be at least 1");
+        if (![8, 16, 24, 32].includes(request.bitDepth)) fail(Status.ConstraintError, "BitDepth not 8, 16, 24, 32");
+        this.#checkPrioritised(request.streamUsage);
+
+        const state = this.state;
+        const candidate: AudioStream = {
+            audioStreamId: 0,
+            streamUsage: request.streamUsage,
+            audioCodec: request.audioCodec,
+            channelCount: request.channelCount,
+            sampleRate: request.sampleRate,
+            bitRate: request.bitRate,
+            bitDepth: request.bitDepth,
+            referenceCount: 0,
+        };
+        const same = state.allocatedAudioStreams.find(s => sameAudio(s, candidate));
+        if (same !== undefined) return { audioStreamId: same.audioStreamId };
+
+        const mic = state.microphoneCapabilities;
+        if (!mic.supportedCodecs.includes(request.audioCodec)) {
+            fail(Status.DynamicConstraintError, `audio codec ${request.audioCodec} not supported`);
+        }
+        if (request.channelCount > mic.maxNumberOfChannels) {
+            fail(Status.DynamicConstraintError, `more than ${mic.maxNumberOfChannels} channel(s)`);
+        }
+        if (!mic.supportedSampleRates.includes(request.sampleRate)) {
+            fail(Status.DynamicConstraintError, `sample rate ${request.sampleRate} not supported`);
+        }
+        if (!mic.supportedBitDepths.includes(request.bitDepth)) {
+            fail(Status.DynamicConstraintError, `bit depth ${request.bitDepth} not supported`);
+        }
+        if (request.bitRate > state.maxNetworkBandwidth) {
+            fail(Status.DynamicConstraintError, "BitRate above MaxNetworkBandwidth");
+        }
+        if (state.allocatedAudioStreams.length >= state.maxStreamsPerKind) {
+            fail(Status.ResourceExhausted, `no more than ${state.maxStreamsPerKind} audio streams`);
+        }
+
+        candidate.audioStreamId = this.#newId("audio", state.allocatedAudioStreams.map(s => s.audioStreamId));
+        state.allocatedAudioStreams = [...state.allocatedAudioStreams.map(copyAudio), candidate];
+        logger.info(`audio stream ${candidate.audioStreamId} allocated (usage ${request.streamUsage})`);
+        return { audioStreamId: candidate.audioStreamId };
+    }
+
+    override audioStreamDeallocate(request: CameraAvStreamManagement.AudioStreamDeallocateRequest): void {
+        const streams = this.state.allocatedAudioStreams;
+        const stream = streams.find(s => s.audioStreamId === request.audioStreamId);
+        if (stream === undefined) fail(Status.NotFound, `audio stream ${request.audioStreamId} not found`);
+        const references = this.#references(StreamKind.Audio, stream.audioStreamId, stream.referenceCount);
+        checkDeallocatable("audio", stream.audioStreamId, references, stream.streamUsage);
+        this.state.allocatedAudioStreams = streams.filter(s => s !== stream).map(copyAudio);
+        logger.info(`audio stream ${request.audioStreamId} deallocated`);
+    }
+
+    // ── snapshot ────────────────────────────────────────────────────────────────────────────────
+
+    override snapshotStreamAllocate(
+        request: CameraAvStreamManagement.SnapshotStreamAllocateRequest,
+    ): CameraAvStreamManagement.SnapshotStreamAllocateResponse {
+        this.#checkOverlayFields(request, "SnapshotStreamAllocate");
+        if (!isImageCodec(request.imageCodec)) fail(Status.ConstraintError, `image codec ${request.imageCodec}?`);
+        if (request.maxFrameRate < 1) fail(Status.ConstraintError, "MaxFrameRate must be at least 1");
+        checkResolutionRange(request.minResolution, request.maxResolution);
+        if (request.quality < 1 || request.quality > 100) fail(Status.ConstraintError, "Quality must be 1..100");
+
+        const state = this.state;
+        const capability = state.snapshotCapabilities.find(c => matchesCapability(c, request));
+        if (capability === undefined) {
+            fail(Status.DynamicConstraintError, "no SnapshotCapabilities entry matches the request");
+        }
+        const candidate: SnapshotStream = {
+            snapshotStreamId: 0,
+            imageCodec: request.imageCodec,
+            frameRate: request.maxFrameRate,
+            minResolution: copyResolution(request.minResolution),
+            maxResolution: copyResolution(request.maxResolution),
+            quality: request.quality,
+            referenceCount: 0,
+            encodedPixels: capability.requiresEncodedPixels,
+            hardwareEncoder: capability.requiresEncodedPixels && (capability.requiresHardwareEncoder ?? false),
+        };
+        if (this.features.watermark) candidate.watermarkEnabled = request.watermarkEnabled;
+        if (this.features.onScreenDisplay) candidate.osdEnabled = request.osdEnabled;
+
+        const same = state.allocatedSnapshotStreams.find(s => sameSnapshot(s, candidate));
+        if (same !== undefined) return { snapshotStreamId: same.snapshotStreamId };
+
+        if (state.allocatedSnapshotStreams.length >= state.maxStreamsPerKind) {
+            fail(Status.ResourceExhausted, `no more than ${state.maxStreamsPerKind} snapshot streams`);
+        }
+        if (candidate.hardwareEncoder && this.#encodersInUse() + 1 > state.maxConcurrentEncoders) {
+            fail(Status.ResourceExhausted, "all encoders are in use");
+        }
+        const pixelRate = pixelsOf(request.maxResolution) * request.maxFrameRate;
+        if (candidate.encodedPixels && this.#encodedPixelRate() + pixelRate > state.maxEncodedPixelRate) {
+            fail(Status.ResourceExhausted, "MaxEncodedPixelRate exceeded");
+        }
+
+        candidate.snapshotStreamId = this.#newId(
+            "snapshot",
+            state.allocatedSnapshotStreams.map(s => s.snapshotStreamId),
+        );
+        state.allocatedSnapshotStreams = [...state.allocatedSnapshotStreams.map(copySnapshot), candidate];
+        logger.info(`snapshot stream ${candidate.snapshotStreamId} allocated`);
+        return { snapshotStreamId: candidate.snapshotStreamId };
+    }
+
+    /** Part of the cluster only with the Watermark or OnScreenDisplay feature. */
+    snapshotStreamModify(request: SnapshotStreamModifyRequest): void {
+        this.#checkModifyFields(request, "SnapshotStreamModify");
+        const streams = this.state.allocatedSnapshotStreams;
+        const index = streams.findIndex(s => s.snapshotStreamId === request.snapshotStreamId);
+        if (index < 0) fail(Status.NotFound, `snapshot stream ${request.snapshotStreamId} not found`);
+        const stream = streams[index]!;
+        // The reference refuses to modify a snapshot stream cut from a video stream (its capability
+        // says RequiresHardwareEncoder = false) or one that matches no capability any more.
+        const capability = this.state.snapshotCapabilities.find(c => matchesCapability(c, stream));
+        if (capability === undefined || capability.requiresHardwareEncoder === false) {
+            fail(Status.InvalidInState, `snapshot stream ${request.snapshotStreamId} cannot be modified`);
+        }
+        const modified = copySnapshot(stream);
+        if (request.watermarkEnabled !== undefined) modified.watermarkEnabled = request.watermarkEnabled;
+        if (request.osdEnabled !== undefined) modified.osdEnabled = request.osdEnabled;
+        this.state.allocatedSnapshotStreams = streams.map((s, i) => (i === index ? modified : copySnapshot(s)));
+    }
+
+    override snapshotStreamDeallocate(request: CameraAvStreamManagement.SnapshotStreamDeallocateRequest): void {
+        const streams = this.state.allocatedSnapshotStreams;
+        const stream = streams.find(s => s.snapshotStreamId === request.snapshotStreamId);
+        if (stream === undefined) fail(Status.NotFound, `snapshot stream ${request.snapshotStreamId} not found`);
+        checkDeallocatable("snapshot", stream.snapshotStreamId, stream.referenceCount, undefined);
+        this.state.allocatedSnapshotStreams = streams.filter(s => s !== stream).map(copySnapshot);
+        logger.info(`snapshot stream ${request.snapshotStreamId} deallocated`);
+    }
+
+    override async captureSnapshot(
+        request: CameraAvStreamManagement.CaptureSnapshotRequest,
+    ): Promise<CameraAvStreamManagement.CaptureSnapshotResponse> {
+        const state = this.state;
+        const streams = state.allocatedSnapshotStreams;
+        if (streams.length === 0) fail(Status.NotFound, "no snapshot stream is allocated");
+        const stream =
+            request.snapshotStreamId === null
+                ? streams[0]!
+                : streams.find(s => s.snapshotStreamId === request.snapshotStreamId);
+        if (stream === undefined) fail(Status.NotFound, `snapshot stream ${request.snapshotStreamId} not found`);
+        const { width, height } = request.requestedResolution;
+        if (width < 1 || height < 1) fail(Status.ConstraintError, "RequestedResolution must be at least 1x1");
+        if (state.softLivestreamPrivacyModeEnabled || state.hardPrivacyModeOn) {
+            fail(Status.InvalidInState, "privacy mode is on");
+        }
+
+        const snapshotStreamId = stream.snapshotStreamId;
+        const imageCodec = stream.imageCodec;
+        const source = this.internal.snapshotSource;
+        let image: SnapshotImage;
+        if (source === undefined) {
+            image = { data: snapshotFixtureJpeg(), width: SNAPSHOT_FIXTURE_WIDTH, height: SNAPSHOT_FIXTURE_HEIGHT };
+        } else {
+            try {
+                image = await source({ snapshotStreamId, requestedResolution: { width, height } });
+            } catch (error) {
+                if (error instanceof StatusResponseError) throw error;
+                logger.warn("snapshot source failed", error);
+                fail(Status.Failure, "the snapshot source failed");
+            }
+        }
+        if (image.data.length > MAX_SNAPSHOT_BYTES) {
+            fail(Status.ResourceExhausted, `snapshot of ${image.data.length} bytes exceeds ${MAX_SNAPSHOT_BYTES}`);
+        }
+        return {
+            data: image.data,
+            imageCodec: image.imageCodec ?? imageCodec,
+            resolution: { width: image.width, height: image.height },
+        };
+    }
+
+    // ── priorities ──────────────────────────────────────────────────────────────────────────────
+
+    override setStreamPriorities(request: CameraAvStreamManagement.SetStreamPrioritiesRequest): void {
+        const state = this.state;
+        if (
+            state.allocatedVideoStreams.length > 0 ||
+            state.allocatedAudioStreams.length > 0 ||
+            state.allocatedSnapshotStreams.length > 0
+        ) {
+            fail(Status.InvalidInState, "streams are allocated; deallocate them before SetStreamPriorities");
+        }
+        const priorities: StreamUsage[] = [];
+        for (const usage of request.streamPriorities) {
+            if (!isStreamUsage(usage)) fail(Status.InvalidCommand, `unknown stream usage ${usage}`);
+            if (!state.supportedStreamUsages.includes(usage)) {
+                fail(Status.DynamicConstraintError, `stream usage ${usage} is not in SupportedStreamUsages`);
+            }
+            priorities.push(usage);
+        }
+        if (new Set(priorities).size !== priorities.length) {
+            fail(Status.AlreadyExists, "StreamPriorities has duplicates");
+        }
+        state.streamUsagePriorities = priorities;
+    }
+
+    // ── internals ───────────────────────────────────────────────────────────────────────────────
+
+    /** Reactor for every attribute the StreamContext depends on (runs after the change committed). */
+    #contextMaybeChanged(): void {
+        const context = this.streamContext();
+        if (this.internal.lastContext !== undefined && sameContext(context, this.internal.lastContext)) return;
+        this.internal.lastContext = this.streamContext();
+        this.events.streamContextChanged.emit(context);
+    }
+
+    /** Sessions using a stream: the live source when installed and it knows the stream, else ReferenceCount. */
+    #references(kind: StreamKind, id: number, referenceCount: number): number {
+        const live = this.internal.referenceSource?.(kind, id);
+        return live !== undefined && live >= 0 ? live : referenceCount;
+    }
+
+    #utcTimeNull(): boolean {
+        const node = Node.forEndpoint(this.endpoint);
+        if (node === this.endpoint || !node.behaviors.has(TimeSynchronizationBehavior)) return false;
+        return node.stateOf(TimeSynchronizationBehavior).utcTime === null;
+    }
+
+    /** With the feature, the field is mandatory; without it, it must be absent (reference: INVALID_COMMAND). */
+    #checkOverlayFields(request: { watermarkEnabled?: boolean; osdEnabled?: boolean }, command: string): void {
+        if (this.features.watermark !== (request.watermarkEnabled !== undefined)) {
+            fail(Status.InvalidCommand, `${command}: WatermarkEnabled must be present iff Watermark is supported`);
+        }
+        if (this.features.onScreenDisplay !== (request.osdEnabled !== undefined)) {
+            fail(Status.InvalidCommand, `${command}: OSDEnabled must be present iff OnScreenDisplay is supported`);
+        }
+    }
+
+    #checkModifyFields(request: { watermarkEnabled?: boolean; osdEnabled?: boolean }, command: string): void {
+        if (request.watermarkEnabled !== undefined && !this.features.watermark) {
+            fail(Status.InvalidCommand, `${command}: WatermarkEnabled without the Watermark feature`);
+        }
+        if (request.osdEnabled !== undefined && !this.features.onScreenDisplay) {
+            fail(Status.InvalidCommand, `${command}: OSDEnabled without the OnScreenDisplay feature`);
+        }
+        if (request.watermarkEnabled === undefined && request.osdEnabled === undefined) {
+            fail(Status.InvalidCommand, `${command}: one of WatermarkEnabled or OSDEnabled is required`);
+        }
+    }
+
+    /** Reference: a usage missing from StreamUsagePriorities is INVALID_IN_STATE. */
+    #checkPrioritised(usage: StreamUsage): void {
+        if (!this.state.streamUsagePriorities.includes(usage)) {
+            fail(Status.InvalidInState, `stream usage ${usage} is not in StreamUsagePriorities`);
+        }
+    }
+
+    #encodersInUse(): number {
+        const state = this.state;
+        const snapshotEncoders = state.allocatedSnapshotStreams.filter(s => s.hardwareEncoder).length;
+        return state.allocatedVideoStreams.length + snapshotEncoders;
+    }
+
+    #encodedPixelRate(): number {
+        const state = this.state;
+        let rate = 0;
+        for (const s of state.allocatedVideoStreams) rate += pixelsOf(s.maxResolution) * s.maxFrameRate;
+        for (const s of state.allocatedSnapshotStreams) {
+            if (s.encodedPixels) rate += pixelsOf(s.maxResolution) * s.frameRate;
+        }
+        return rate;
+    }
+
+    /**
+     * The next stream id of a kind: starts at 0, increases by 1 per allocation, wraps past 65534 to 0
+     * and skips ids in use (§11.2.6.15-17).
+     */
+    #newId(kind: "video" | "audio" | "snapshot", inUse: readonly number[]): number {
+        const used = new Set(inUse);
+        let id = this.internal.nextId[kind];
+        for (let tries = 0; tries <= MAX_STREAM_ID; tries++) {
+            const next = id >= MAX_STREAM_ID ? 0 : id + 1;
+            if (!used.has(id)) {
+                this.internal.nextId[kind] = next;
+                return id;
+            }
+            id = next;
+        }
+        fail(Status.ResourceExhausted, `no free ${kind} stream id`);
+    }
+
+    #seedIdCounters(): void {
+        const state = this.state;
+        const after = (ids: number[]) => (ids.length === 0 ? 0 : (Math.max(...ids) + 1) % (MAX_STREAM_ID + 1));
+        this.internal.nextId = {
+            video: after(state.allocatedVideoStreams.map(s => s.videoStreamId)),
+            audio: after(state.allocatedAudioStreams.map(s => s.audioStreamId)),
+            snapshot: after(state.allocatedSnapshotStreams.map(s => s.snapshotStreamId)),
+        };
+    }
+
+    /** ReferenceCount is recomputed at runtime; after a restart no session holds a stream. */
+    #resetReferenceCounts(): void {
+        const state = this.state;
+        if (state.allocatedVideoStreams.some(s => s.referenceCount !== 0)) {
+            state.allocatedVideoStreams = state.allocatedVideoStreams.map(s => withReferenceCount(copyVideo(s), 0));
+        }
+        if (state.allocatedAudioStreams.some(s => s.referenceCount !== 0)) {
+            state.allocatedAudioStreams = state.allocatedAudioStreams.map(s => withReferenceCount(copyAudio(s), 0));
+        }
+        if (state.allocatedSnapshotStreams.some(s => s.referenceCount !== 0)) {
+            state.allocatedSnapshotStreams = state.allocatedSnapshotStreams.map(s =>
+                withReferenceCount(copySnapshot(s), 0),
+            );
+        }
+    }
+}
+
+export namespace CameraAvStreamServer {
+    export class Internal {
+        /** Next candidate stream id per kind. */
+        nextId = { video: 0, audio: 0, snapshot: 0 };
+        /** The last StreamContext emitted (or the initial one), to emit only real changes. */
+        lastContext?: StreamContext;
+        /** Producer of CaptureSnapshot images; the JPEG fixture when undefined. */
+        snapshotSource?: SnapshotSource;
+        /** Live per-stream session counts (the engine's), consulted on deallocation. */
+        referenceSource?: ReferenceSource;
+    }
+
+    export class State extends Base.State {
+        // Capabilities of the virtual camera (quality F: fixed for the life of the node).
+        override maxConcurrentEncoders = 4;
+        /** Four 640x480@30 streams. */
+        override maxEncodedPixelRate = 4 * SENSOR_WIDTH * SENSOR_HEIGHT * SENSOR_FPS;
+        override videoSensorParams = { sensorWidth: SENSOR_WIDTH, sensorHeight: SENSOR_HEIGHT, maxFps: SENSOR_FPS };
+        override minViewportResolution = { width: 320, height: 240 };
+        override rateDistortionTradeOffPoints = [
+            { codec: VideoCodec.H264, resolution: { width: 640, height: 480 }, minBitRate: 300_000 },
+            { codec: VideoCodec.H264, resolution: { width: 320, height: 240 }, minBitRate: 100_000 },
+        ];
+        override maxContentBufferSize = 1024 * 1024;
+        override microphoneCapabilities = {
+            maxNumberOfChannels: 1,
+            supportedCodecs: [AudioCodec.Opus],
+            supportedSampleRates: [48_000],
+            supportedBitDepths: [16],
+        };
+        override snapshotCapabilities: SnapshotCapabilities[] = [
+            {
+                resolution: { width: SNAPSHOT_FIXTURE_WIDTH, height: SNAPSHOT_FIXTURE_HEIGHT },
+                maxFrameRate: 10,
+                imageCodec: ImageCodec.Jpeg,
+                requiresEncodedPixels: false,
+            },
+        ];
+        override maxNetworkBandwidth = 20_000_000;
+        /**
+         * Spec: the default StreamUsagePriorities shall exactly match SupportedStreamUsages. Analysis
+         * is left out so that a usage that is not prioritised exists (TC_WEBRTCP_2_31 step 7).
+         */
+        override supportedStreamUsages = [StreamUsage.LiveView, StreamUsage.Recording];
+        override streamUsagePriorities = [StreamUsage.LiveView, StreamUsage.Recording];
+
+        // Dynamic attributes.
+        override currentFrameRate = SENSOR_FPS;
+        override viewport = { x1: 0, y1: 0, x2: SENSOR_WIDTH, y2: SENSOR_HEIGHT };
+        override hardPrivacyModeOn = false;
+        override softRecordingPrivacyModeEnabled = false;
+        override softLivestreamPrivacyModeEnabled = false;
+        override microphoneMuted = false;
+        override microphoneVolumeLevel = 128;
+        override microphoneMaxLevel = 254;
+        override microphoneMinLevel = 0;
+
+        /**
+         * Not an attribute: streams of each kind (video, audio, snapshot) that may be allocated. Keep it
+         * at or below the engine's stream registry (MAX_STREAMS: 4 in the tiny profile).
+         */
+        maxStreamsPerKind = 4;
+    }
+
+    export class Events extends Base.Events {
+        /** A changed StreamContext, after the change committed. The object is the listener's to keep. */
+        streamContextChanged = Observable<[context: StreamContext]>();
+    }
+}
+
+// ── helpers ─────────────────────────────────────────────────────────────────────────────────────
+
+function fail(status: Status, message: string): never {
+    throw new StatusResponseError(message, status);
+}
+
+function isStreamUsage(value: number): value is StreamUsage {
+    return value === StreamUsage.Internal || value === StreamUsage.Recording || value === StreamUsage.Analysis
+        || value === StreamUsage.LiveView;
+}
+
+function isVideoCodec(value: number): boolean {
+    return Object.values(VideoCodec).includes(value);
+}
+
+function isAudioCodec(value: number): boolean {
+    return Object.values(AudioCodec).includes(value);
+}
+
+function isImageCodec(value: number): boolean {
+    return Object.values(ImageCodec).includes(value);
+}
+
+/** Allocation commands accept Recording, Analysis and LiveView (field constraint); else CONSTRAINT_ERROR. */
+function checkAllocatableUsage(usage: StreamUsage): void {
+    if (usage !== StreamUsage.Recording && usage !== StreamUsage.Analysis && usage !== StreamUsage.LiveView) {
+        fail(Status.ConstraintError, `stream usage ${usage} cannot be allocated`);
+    }
+}
+
+function checkResolutionRange(min: Resolution, max: Resolution): void {
+    if (min.width < 1 || min.height < 1 || max.width < 1 || max.height < 1) {
+        fail(Status.ConstraintError, "resolutions must be at least 1x1");
+    }
+    if (min.width > max.width || min.height > max.height) {
+        fail(Status.ConstraintError, "MinResolution is larger than MaxResolution");
+    }
+}
+
+/**
+ * Deallocation: unknown id NOT_FOUND (checked by the caller), in use INVALID_IN_STATE, an Internal
+ * video or audio stream DYNAMIC_CONSTRAINT_ERROR (reference `ValidateStreamForModifyOrDeallocateImpl`).
+ */
+function checkDeallocatable(kind: string, id: number, referenceCount: number, usage: StreamUsage | undefined): void {
+    if (referenceCount > 0) {
+        fail(Status.InvalidInState, `${kind} stream ${id} is in use (ReferenceCount ${referenceCount})`);
+    }
+    if (usage === StreamUsage.Internal) fail(Status.DynamicConstraintError, `${kind} stream ${id} is Internal`);
+}
+
+/** The reference's capability match: same codec, enough frame rate, capability resolution inside the range. */
+function matchesCapability(
+    capability: SnapshotCapabilities,
+    stream: { imageCodec: number; minResolution: Resolution; maxResolution: Resolution } & (
+        | { maxFrameRate: number }
+        | { frameRate: number }
+    ),
+): boolean {
+    const frameRate = "maxFrameRate" in stream ? stream.maxFrameRate : stream.frameRate;
+    const r = capability.resolution;
+    return (
+        capability.imageCodec === stream.imageCodec &&
+        capability.maxFrameRate >= frameRate &&
+        r.width >= stream.minResolution.width &&
+        r.height >= stream.minResolution.height &&
+        r.width <= stream.maxResolution.width &&
+        r.height <= stream.maxResolution.height
+    );
+}
+
+function engineUsage(usage: StreamUsage): EngineUsage {
+    switch (usage) {
+        case StreamUsage.Internal:
+            return EngineUsage.Internal;
+        case StreamUsage.Recording:
+            return EngineUsage.Recording;
+        case StreamUsage.Analysis:
+            return EngineUsage.Analysis;
+        default:
+            return EngineUsage.LiveView;
+    }
+}
+
+function pixelsOf(r: Resolution): number {
+    return r.width * r.height;
+}
+
+function copyResolution(r: Resolution): Resolution {
+    return { width: r.width, height: r.height };
+}
+
+function sameResolution(a: Resolution, b: Resolution): boolean {
+    return a.width === b.width && a.height === b.height;
+}
+
+/** Plain copies of state entries, so nothing managed by the old transaction is written back. */
+function copyVideo(s: VideoStream): VideoStream {
+    const copy: VideoStream = {
+        videoStreamId: s.videoStreamId,
+        streamUsage: s.streamUsage,
+        videoCodec: s.videoCodec,
+        minFrameRate: s.minFrameRate,
+        maxFrameRate: s.maxFrameRate,
+        minResolution: copyResolution(s.minResolution),
+        maxResolution: copyResolution(s.maxResolution),
+        minBitRate: s.minBitRate,
+        maxBitRate: s.maxBitRate,
+        keyFrameInterval: s.keyFrameInterval,
+        referenceCount: s.referenceCount,
+    };
+    if (s.watermarkEnabled !== undefined) copy.watermarkEnabled = s.watermarkEnabled;
+    if (s.osdEnabled !== undefined) copy.osdEnabled = s.osdEnabled;
+    return copy;
+}
+
+function copyAudio(s: AudioStream): AudioStream {
+    return {
+        audioStreamId: s.audioStreamId,
+        streamUsage: s.streamUsage,
+        audioCodec: s.audioCodec,
+        channelCount: s.channelCount,
+        sampleRate: s.sampleRate,
+        bitRate: s.bitRate,
+        bitDepth: s.bitDepth,
+        referenceCount: s.referenceCount,
+    };
+}
+
+function copySnapshot(s: SnapshotStream): SnapshotStream {
+    const copy: SnapshotStream = {
+        snapshotStreamId: s.snapshotStreamId,
+        imageCodec: s.imageCodec,
+        frameRate: s.frameRate,
+        minResolution: copyResolution(s.minResolution),
+        maxResolution: copyResolution(s.maxResolution),
+        quality: s.quality,
+        referenceCount: s.referenceCount,
+        encodedPixels: s.encodedPixels,
+        hardwareEncoder: s.hardwareEncoder,
+    };
+    if (s.watermarkEnabled !== undefined) copy.watermarkEnabled = s.watermarkEnabled;
+    if (s.osdEnabled !== undefined) copy.osdEnabled = s.osdEnabled;
+    return copy;
+}
+
+function hasOtherCount(counts: Map<number, number>, id: number, current: number): boolean {
+    const count = counts.get(id);
+    return count !== undefined && count !== current;
+}
+
+function withReferenceCount<T extends { referenceCount: number }>(stream: T, count: number | undefined): T {
+    if (count !== undefined) stream.referenceCount = count;
+    return stream;
+}
+
+/** Identical parameters (id and ReferenceCount aside). */
+function sameVideo(a: VideoStream, b: VideoStream): boolean {
+    return (
+        a.streamUsage === b.streamUsage &&
+        a.videoCodec === b.videoCodec &&
+        a.minFrameRate === b.minFrameRate &&
+        a.maxFrameRate === b.maxFrameRate &&
+        sameResolution(a.minResolution, b.minResolution) &&
+        sameResolution(a.maxResolution, b.maxResolution) &&
+        a.minBitRate === b.minBitRate &&
+        a.maxBitRate === b.maxBitRate &&
+        a.keyFrameInterval === b.keyFrameInterval &&
+        a.watermarkEnabled === b.watermarkEnabled &&
+        a.osdEnabled === b.osdEnabled
+    );
+}
+
+function sameAudio(a: AudioStream, b: AudioStream): boolean {
+    return (
+        a.streamUsage === b.streamUsage &&
+        a.audioCodec === b.audioCodec &&
+        a.channelCount === b.channelCount &&
+        a.sampleRate === b.sampleRate &&
+        a.bitRate === b.bitRate &&
+        a.bitDepth === b.bitDepth
+    );
+}
+
+function sameSnapshot(a: SnapshotStream, b: SnapshotStream): boolean {
+    return (
+        a.imageCodec === b.imageCodec &&
+        a.frameRate === b.frameRate &&
+        sameResolution(a.minResolution, b.minResolution) &&
+        sameResolution(a.maxResolution, b.maxResolution) &&
+        a.quality === b.quality &&
+        a.watermarkEnabled === b.watermarkEnabled &&
+        a.osdEnabled === b.osdEnabled
+    );
+}
+
+function sameStreams(a: StreamContext["videoStreams"], b: StreamContext["videoStreams"]): boolean {
+    return a.length === b.length && a.every((s, i) => s.id === b[i]!.id && s.usage === b[i]!.usage);
+}
+
+function sameContext(a: StreamContext, b: StreamContext): boolean {
+    return (
+        sameStreams(a.videoStreams, b.videoStreams) &&
+        sameStreams(a.audioStreams, b.audioStreams) &&
+        a.streamUsagePriorities.length === b.streamUsagePriorities.length &&
+        a.streamUsagePriorities.every((u, i) => u === b.streamUsagePriorities[i]) &&
+        a.hardPrivacyModeOn === b.hardPrivacyModeOn &&
+        a.softRecordingPrivacyModeEnabled === b.softRecordingPrivacyModeEnabled &&
+        a.softLivestreamPrivacyModeEnabled === b.softLivestreamPrivacyModeEnabled &&
+        a.utcTimeNull === b.utcTimeNull
+    );
+}

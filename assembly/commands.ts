@@ -248,7 +248,8 @@ export function cmdProvideOffer(len: i32, fabric: i32, peer: u64): u32 {
     }
     r.sUsage = <u8>usage;
     r.sEndpoint = aHasEndpoint ? <u16>aEndpoint : r.endpoint;
-    r.sFlags = echoFlags();
+    // MetadataEnabled is a new-session field: a re-offer without it keeps the session's value
+    r.sFlags = aHasMetadata ? echoFlags() : echoFlags() | (r.flags & FLAG_METADATA);
     storeSelection(i, true);
     r.flags |= FLAG_BUSY | FLAG_REOFFER;
     return decided(aSessionId, ACT_HOOK);

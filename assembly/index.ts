@@ -13,7 +13,7 @@
 import {
   N_SESSIONS, SDP_LEN, OUT_LEN, CAND_LEN, MAX_CAND, IN_LEN, MAX_STREAMS, MAX_IN_CAND, MID_LEN, END_CAP, MAX_LIST,
 } from "./config";
-import { SUCCESS, RESOURCE_EXHAUSTED, KIND_VIDEO, KIND_AUDIO } from "./status";
+import { SUCCESS, RESOURCE_EXHAUSTED, INVALID_IN_STATE, KIND_VIDEO, KIND_AUDIO } from "./status";
 import { IN } from "./layout";
 import * as req from "./request";
 import * as cmd from "./commands";
@@ -115,7 +115,27 @@ export function selAudioAt(k: i32): i32 { return cmd.selAudioAt(k); }
 
 // ── stream context ───────────────────────────────────────────────────────────────────────────
 export function streamAdd(kind: i32, id: i32, usage: i32): u32 { return st.addStream(kind, id, usage); }
-export function streamRemove(kind: i32, id: i32): u32 { return st.removeStream(kind, id); }
+export function streamRemove(kind: i32, id: i32): u32 {
+  if ((kind == KIND_VIDEO || kind == KIND_AUDIO) && stagedUse(kind, id)) return INVALID_IN_STATE;
+  return st.removeStream(kind, id);
+}
+/** A reserved row or a staged re-offer takes its references only on commit; its streams are in use already. */
+function stagedUse(kind: i32, id: i32): bool {
+  for (let i = 0; i < N_SESSIONS; i++) {
+    const r = ses.row(i);
+    let list = 0;
+    let n = 0;
+    if (r.state == ses.ST_PENDING) {
+      list = kind == KIND_VIDEO ? ses.L_VIDEO : ses.L_AUDIO;
+      n = kind == KIND_VIDEO ? <i32>r.nVideo : <i32>r.nAudio;
+    } else if (ses.isLive(r.state) && (r.flags & ses.FLAG_REOFFER) != 0) {
+      list = kind == KIND_VIDEO ? ses.L_SVIDEO : ses.L_SAUDIO;
+      n = kind == KIND_VIDEO ? <i32>r.sNVideo : <i32>r.sNAudio;
+    }
+    for (let k = 0; k < n; k++) if (ses.listAt(i, list, k) == id) return true;
+  }
+  return false;
+}
 export function streamCount(kind: i32): i32 { return kind == KIND_VIDEO || kind == KIND_AUDIO ? st.streamCount(kind) : 0; }
 export function streamIdAt(kind: i32, i: i32): i32 { return st.streamIdAt(kind, i); }
 export function streamUsageAt(kind: i32, i: i32): i32 { return st.streamUsageAt(kind, i); }

@@ -114,11 +114,13 @@ function slot(k: i32): usize {
  * Admits the candidate staged at CAND_STAGE (and SDPMid at MID_STAGE; `midLen` -1 for null,
  * `mline` -1 for null) for session `id`. SUCCESS, NOT_FOUND (no live session), BUSY (pool full:
  * keep it for later) or RESOURCE_EXHAUSTED (longer than CAND_LEN / MID_LEN: it can never fit).
+ * SDPMLineIndex is a nullable u16, so 0xFFFF is not a value: CONSTRAINT_ERROR, like bad UTF-8.
  */
 export function candAdmit(id: i32, candLen: i32, midLen: i32, mline: i32): u32 {
   const i = findAny(id);
   if (i < 0 || !isLive(row(i).state)) return NOT_FOUND;
-  if (candLen < 0 || candLen > CAND_LEN || midLen > MID_LEN || mline > 0xffff) return RESOURCE_EXHAUSTED;
+  if (candLen < 0 || candLen > CAND_LEN || midLen > MID_LEN) return RESOURCE_EXHAUSTED;
+  if (mline > 0xfffe) return CONSTRAINT_ERROR;
   if (!validUtf8(CAND_STAGE, <u32>candLen) || (midLen > 0 && !validUtf8(MID_STAGE, <u32>midLen))) return CONSTRAINT_ERROR;
   let k = 0;
   while (k < MAX_CAND && load<u8>(slot(k), 2) != 0) k++;

@@ -9,5 +9,7 @@ export default defineConfig({
         testTimeout: 60_000,
         hookTimeout: 60_000,
         pool: "forks",
+        // matter.js logs at INFO by default; keep test output to what failed
+        env: { MATTER_LOG_LEVEL: "error" },
     },
 });

@@ -23,6 +23,7 @@
 
 import { Bytes, Node, type ServerNode } from "@matter/main";
 import { WebRtcTransportProviderServer } from "@matter/main/behaviors/web-rtc-transport-provider";
+import { WebRtcTransportDefinitions } from "@matter/main/clusters/web-rtc-transport-definitions";
 import { WebRtcTransportProvider } from "@matter/main/clusters/web-rtc-transport-provider";
 import { FabricManager, NodeSession, assertRemoteActor } from "@matter/main/protocol";
 import { Status as MatterStatus, StatusResponseError, TlvOfModel } from "@matter/main/types";
@@ -136,8 +137,8 @@ export class WebRtcProviderServer extends ProviderBase {
 }
 
 /** The core's CurrentSessions TLV (every fabric), as matter.js state. */
-function mirror(engine: WebRtcEngine): WebRtcTransportProvider.Attributes["currentSessions"] extends infer T ? T : never {
-    return currentSessionsTlv.decode(engine.core.currentSessionsTlv(0)) as never;
+function mirror(engine: WebRtcEngine): WebRtcTransportDefinitions.WebRtcSession[] {
+    return currentSessionsTlv.decode(engine.core.currentSessionsTlv(0)) as WebRtcTransportDefinitions.WebRtcSession[];
 }
 
 export namespace WebRtcProviderServer {

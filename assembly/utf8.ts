@@ -7,6 +7,8 @@
 export function validUtf8(ptr: usize, len: u32): bool {
   let i: u32 = 0;
   while (i < len) {
+    // SDPs and candidates are ASCII: skip eight bytes at a time while no high bit is set
+    if (len - i >= 8 && (load<u64>(ptr + i) & 0x8080808080808080) == 0) { i += 8; continue; }
     const b0 = <u32>load<u8>(ptr + i);
     if (b0 < 0x80) { i++; continue; }
     let need: u32;

@@ -229,4 +229,5 @@ export function resetOutbound(): void {
   memory.fill(POOL, 0, <usize>(MAX_CAND * SLOT));
   candSeq = 1;
   clearOut();
+  address(-1, 0, 0, 0, 0);
 }

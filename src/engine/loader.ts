@@ -8,6 +8,12 @@
  * bundlers leave it out of browser builds. Hosts that already hold the bytes or a compiled
  * `WebAssembly.Module` (a Worker deployment binds the module directly) pass those instead.
  *
+ * Checked by the portable vector suite (test/vectors): by profile name in Node, Deno and Bun
+ * (`file:` URL, `node:fs`) and in a Chromium Web Worker (http: URL, `compileStreaming`); in
+ * workerd by `WebAssembly.Module`. workerd is the one runtime that differs: its modules have no
+ * `import.meta.url` and it refuses to compile WebAssembly from bytes at run time, so there a
+ * profile name or bytes cannot work; a profile name fails with an error saying so.
+ *
  * The module imports nothing: instantiation takes an empty import object.
  */
 
@@ -24,6 +30,10 @@ export function isProfile(value: unknown): value is Profile {
 
 /** URL of a profile's `.wasm` inside this package. */
 export function profileUrl(profile: Profile): URL {
+    // workerd gives modules no URL: say what to pass instead of failing on `new URL(…, undefined)`
+    if (typeof import.meta.url !== "string") {
+        throw new Error(`cannot locate build/${profile}.wasm: this runtime gives modules no import.meta.url; pass the compiled WebAssembly.Module (e.g. a .wasm module import) instead`);
+    }
     switch (profile) {
         // literal URLs, one per profile, so bundlers can find and emit each file
         case "tiny":

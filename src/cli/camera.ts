@@ -75,6 +75,11 @@ async function stop(signal: string): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`camera: ${signal}, stopping`);
+    // a peer that is gone can hold matter.js's close for its session timeouts: bound it
+    setTimeout(() => {
+        console.error("camera: did not stop within 10 s, exiting");
+        process.exit(1);
+    }, 10_000).unref();
     await camera.close();
     media.close();
     process.exit(0);

@@ -15,7 +15,7 @@ export const Status = {
     InvalidCommand: 0x85,
     ConstraintError: 0x87,
     ResourceExhausted: 0x89,
-    AlreadyExists: 0x8a,
+    AlreadyExists: 0xd0,
     NotFound: 0x8b,
     Busy: 0x9c,
     InvalidInState: 0xcb,

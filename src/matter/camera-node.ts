@@ -16,7 +16,7 @@
  * default; the browser worker supplies its own.
  */
 
-import { Endpoint, Environment, ServerNode, VendorId } from "@matter/main";
+import { Endpoint, Environment, ServerNode, SynchronousTransactionConflictError, VendorId } from "@matter/main";
 import { CameraDevice } from "@matter/main/devices/camera";
 import { DeviceTypeId } from "@matter/main/types";
 import {
@@ -73,6 +73,8 @@ export class CameraNode {
         const core = await Core.load(options.core ?? "default");
         const media = options.media;
         let camera: Endpoint | undefined;
+        /** Reference-count writes waiting for CameraAvStreamManagement's lock, applied in order. */
+        let countsQueue: Promise<void> | undefined;
         // reference counts go to CameraAvStreamManagement; everything else is the media plane's
         const hooks: WebRtcHooks = {
             onSolicitOffer: (id, params) => media.onSolicitOffer(id, params),
@@ -86,9 +88,34 @@ export class CameraNode {
             onStreamReferencesChanged: (references: StreamReference[]) => {
                 media.onStreamReferencesChanged?.(references);
                 if (camera === undefined) return;
-                Promise.resolve(camera.act(agent => agent.get(CameraAvStreamServer).setReferenceCounts(references))).catch(
-                    (error: unknown) => options.onError?.(error, "reference counts"),
-                );
+                const endpoint = camera;
+                const report = (error: unknown) => options.onError?.(error, "reference counts");
+                // At once when the cluster is free (a Deallocate right after EndSession sees the
+                // release). While another transaction holds it, a synchronous act throws
+                // synchronous-transaction-conflict (into the engine's command, which then failed and
+                // lost the counts): queue instead, in order, behind the lock.
+                if (countsQueue === undefined) {
+                    try {
+                        Promise.resolve(endpoint.act(agent => agent.get(CameraAvStreamServer).setReferenceCounts(references))).catch(report);
+                        return;
+                    } catch (error) {
+                        if (!(error instanceof SynchronousTransactionConflictError)) return report(error);
+                    }
+                }
+                const queued: Promise<void> = (countsQueue ?? Promise.resolve())
+                    .then(() =>
+                        endpoint.act("reference counts", async agent => {
+                            const server = agent.get(CameraAvStreamServer);
+                            await agent.context.transaction.begin();
+                            await agent.context.transaction.addResources(server);
+                            server.setReferenceCounts(references);
+                        }),
+                    )
+                    .catch(report)
+                    .finally(() => {
+                        if (countsQueue === queued) countsQueue = undefined;
+                    });
+                countsQueue = queued;
             },
         };
         const engine = new WebRtcEngine(core, hooks, { onError: options.onError });
@@ -149,6 +176,7 @@ export class CameraNode {
         this.#abort.abort();
         if (this.#ticker !== undefined) clearInterval(this.#ticker);
         await this.node.close();
-        await this.#drain;
+        // an invoke still in flight ends with the node; do not wait out its timeout
+        await Promise.race([this.#drain, new Promise(resolve => setTimeout(resolve, 2_000).unref?.())]);
     }
 }

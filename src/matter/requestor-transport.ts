@@ -10,9 +10,10 @@
  *
  * A controller usually records a session only when our response reaches it, so an Offer or
  * Answer can overtake its bookkeeping and come back NOT_FOUND: that is retried a bounded number of
- * times with backoff. Any other failure, or NOT_FOUND that persists, rejects; the engine reports
- * it, and for Offer / Answer / ICECandidates the session is ended (the peer is unreachable or
- * does not know it), which removes its row and closes its media.
+ * times with backoff. A controller that keeps refusing only loses that invoke (the engine reports
+ * it; the session stays, as the reference camera keeps it). A controller that cannot be reached
+ * at all (no CASE session, no answer within the timeout) ends the session: its row is removed and
+ * its media closed.
  */
 
 import type { ServerNode } from "@matter/main";
@@ -69,21 +70,24 @@ export class RequestorTransport implements OutboundTransport {
     }
 
     async send(invoke: OutboundInvoke): Promise<void> {
+        let status: number;
         try {
             for (let attempt = 1; ; attempt++) {
-                const status = await this.#invokeOnce(invoke);
-                if (status === Status.Success) return;
-                if (status === Status.NotFound && attempt < this.#notFoundTries) {
-                    await new Promise(resolve => setTimeout(resolve, this.#retryDelayMs * 2 ** (attempt - 1)));
-                    continue;
-                }
-                throw new StatusResponseError(`controller refused ${COMMAND_NAMES[invoke.command]}: ${statusName(status)}`, status as MatterStatus);
+                status = await this.#invokeOnce(invoke);
+                if (status !== Status.NotFound || attempt >= this.#notFoundTries) break;
+                await new Promise(resolve => setTimeout(resolve, this.#retryDelayMs * 2 ** (attempt - 1)));
             }
         } catch (error) {
-            // the session cannot go on without its signalling; an End that failed needs nothing more
+            // unreachable (no CASE, no answer): the session cannot go on without its signalling;
+            // an End that failed needs nothing more
             if (invoke.command !== RequestorCommand.End) this.#engine.endSession(invoke.sessionId, EndReason.UnknownReason);
             throw error;
         }
+        if (status === Status.Success) return;
+        // The controller answered but refused (e.g. it never registered the session in its
+        // Requestor cluster): the session stays, as in the reference camera; the controller can
+        // still use or end it. Only this invoke is given up.
+        throw new StatusResponseError(`controller refused ${COMMAND_NAMES[invoke.command]}: ${statusName(status)}`, status as MatterStatus);
     }
 
     /** One invoke; resolves to the command status the controller answered. */

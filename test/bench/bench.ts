@@ -29,6 +29,7 @@ import { measureCameraLatency } from "./camera-latency.js";
 import { CASES, World, allocationSources, sameOutput, type Case } from "./cases.js";
 import { SAMPLES, allocation, time, timerOverheadNs, type Allocation, type Timing } from "./harness.js";
 import { bytes, int, ns, ratio, section, table } from "./report.js";
+import { runtimesFootprintSection } from "./runtimes-footprint.js";
 
 const PAGE = 65536;
 
@@ -211,6 +212,7 @@ async function main(): Promise<void> {
     console.log(allocSection(results));
     console.log(sourcesSection(world));
     console.log(await latencySection());
+    console.log(await runtimesFootprintSection());
     console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(1)} s, load avg now ${loadAverage()}`);
 }
 

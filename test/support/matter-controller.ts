@@ -1,7 +1,7 @@
 /**
  * A real matter.js controller for integration tests: a ServerNode with the controller behavior and
- * a camera-controller endpoint running matter.js's own `WebRtcTransportRequestorServer`, talking
- * to a camera over real UDP/TCP on loopback.
+ * a camera-controller endpoint running matter.js's own `WebRtcTransportRequestorServer` (with its
+ * End handler fixed, see `TestRequestorServer`), talking to a camera over real UDP/TCP on loopback.
  *
  * It commissions by address (no commissionable discovery) and seeds the operational address, so
  * mDNS can stay on `lo`. It records what the camera sends to its Requestor cluster (Offer, Answer,
@@ -10,18 +10,21 @@
  * camera answered, so tests can assert either.
  */
 
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CommissioningClient, ControllerBehavior, Endpoint, Environment, ServerNode, type ClientNode } from "@matter/main";
+import { CommissioningClient, ControllerBehavior, Crypto, Endpoint, Environment, ServerNode, type ClientNode } from "@matter/main";
+import { AdministratorCommissioningClient } from "@matter/main/behaviors/administrator-commissioning";
 import { CameraAvStreamManagementClient } from "@matter/main/behaviors/camera-av-stream-management";
 import { WebRtcTransportProviderClient } from "@matter/main/behaviors/web-rtc-transport-provider";
 import { CameraAvStreamManagement } from "@matter/main/clusters/camera-av-stream-management";
 import { WebRtcTransportRequestorServer } from "@matter/main/behaviors/web-rtc-transport-requestor";
 import { WebRtcTransportProvider } from "@matter/main/clusters/web-rtc-transport-provider";
 import { CameraControllerDevice } from "@matter/main/devices/camera-controller";
-import { PeerSet, Read } from "@matter/main/protocol";
-import { EndpointNumber, NodeId, StatusResponseError, type FabricIndex } from "@matter/main/types";
+import { WebRtcTransportRequestor } from "@matter/main/clusters/web-rtc-transport-requestor";
+import { Invoke, NodeSession, PaseClient, PeerSet, Read, Write, assertRemoteActor } from "@matter/main/protocol";
+import { CommandId, EndpointNumber, NodeId, Status, StatusResponseError, TlvAny, type FabricIndex } from "@matter/main/types";
 
 export interface Received {
     kind: "offer" | "answer" | "iceCandidates" | "end";
@@ -32,15 +35,58 @@ export interface Received {
 }
 
 
+/**
+ * matter.js 0.17.9's Requestor server, with `end` fixed: the stock handler removes the session and
+ * then emits the removed state entry, whose first read throws PhantomReferenceError, so a listener
+ * that reads the session fails the command (the camera sees FAILURE) and never learns the id. Same
+ * checks (NOT_FOUND unless the session is the caller's), but the event carries a plain copy.
+ */
+export class TestRequestorServer extends WebRtcTransportRequestorServer {
+    override async end(request: WebRtcTransportRequestor.EndRequest): Promise<void> {
+        assertRemoteActor(this.context);
+        NodeSession.assert(this.context.session);
+        const peer = this.context.session.peerAddress;
+        const live = this.state.currentSessions.find(s => s.id === request.webRtcSessionId);
+        if (live === undefined || live.fabricIndex !== peer.fabricIndex || live.peerNodeId !== peer.nodeId) {
+            throw new StatusResponseError(`WebRTC session ${request.webRtcSessionId} not found`, Status.NotFound);
+        }
+        const session = {
+            ...live,
+            ...(live.videoStreams ? { videoStreams: [...live.videoStreams] } : {}),
+            ...(live.audioStreams ? { audioStreams: [...live.audioStreams] } : {}),
+        };
+        this.removeSession(request.webRtcSessionId);
+        this.events.end.emit(session, request.reason);
+    }
+}
+
 /** A command's response, or the status the camera answered instead. */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; status: number };
 
-// A random start inside the range: two test runs at once (same VITEST_POOL_ID) rarely collide.
-let nextPort = Math.floor(Math.random() * 200);
-/** Ports for test nodes; each test process (fork) gets its own range through VITEST_POOL_ID. */
+/** True when nothing on this host holds `port` for UDP or TCP (checked in a short child process). */
+function portFree(port: number): boolean {
+    const probe = `const d=require("dgram"),n=require("net");const u=d.createSocket({type:"udp6"});
+u.once("error",()=>process.exit(1));u.bind(${port},"::",()=>{const t=n.createServer();t.once("error",()=>process.exit(1));
+t.listen(${port},"::",()=>{t.close();u.close();process.exit(0)})});`;
+    try {
+        execFileSync(process.execPath, ["-e", probe], { stdio: "ignore", timeout: 5_000 });
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+// Each test process (fork) draws from its own range through VITEST_POOL_ID, starting at a random
+// point, and skips ports still held (a camera process of an earlier file, another test run).
+let nextPort = Math.floor(Math.random() * 2000);
+/** A free port for a test node. */
 export function testPort(): number {
-    const pool = Number(process.env.VITEST_POOL_ID ?? "1");
-    return 20000 + pool * 200 + (nextPort++ % 200);
+    const base = 20000 + Number(process.env.VITEST_POOL_ID ?? "1") * 2000;
+    for (let tries = 0; tries < 100; tries++) {
+        const port = base + (nextPort++ % 2000);
+        if (portFree(port)) return port;
+    }
+    throw new Error(`no free test port in ${base}..${base + 1999}`);
 }
 
 /** Quiet matter.js logs and keep mDNS on loopback; storage in a fresh temp directory. */
@@ -78,15 +124,21 @@ export class TestController {
      * `preferTcp`: run every interaction over TCP, as a controller streaming from cameras would;
      * a camera that restarts then drops the connection and its sessions with it, so the next
      * interaction opens a new CASE session instead of waiting out a stale one.
+     * `tcp: false`: a controller without TCP (every interaction goes over UDP).
      */
-    static async create(id: string, port: number, cameraPort: number, options: { preferTcp?: boolean } = {}): Promise<TestController> {
+    static async create(
+        id: string,
+        port: number,
+        cameraPort: number,
+        options: { preferTcp?: boolean; tcp?: boolean } = {},
+    ): Promise<TestController> {
         const node = await ServerNode.create(ServerNode.RootEndpoint.with(ControllerBehavior), {
             id,
-            network: { port, tcp: true, ...(options.preferTcp ? { transportPreference: "tcp" as const } : {}) },
+            network: { port, tcp: options.tcp ?? true, ...(options.preferTcp ? { transportPreference: "tcp" as const } : {}) },
             commissioning: { enabled: false },
             controller: { adminFabricLabel: id },
         });
-        const requestor = await node.add(new Endpoint(CameraControllerDevice.with(WebRtcTransportRequestorServer), { id: "requestor" }));
+        const requestor = await node.add(new Endpoint(CameraControllerDevice.with(TestRequestorServer), { id: "requestor" }));
         await node.start();
         // post-commissioning CASE needs the camera's operational address; mDNS stays on lo
         node.env.get(PeerSet).added.on(peer => {
@@ -250,5 +302,119 @@ export class CameraPeer {
             }
         }
         return [];
+    }
+
+    /**
+     * Opens an Enhanced Commissioning Window on the camera (AdministratorCommissioning
+     * OpenCommissioningWindow with a fresh PAKE verifier, as matter.js's legacy
+     * `PairedNode.openEnhancedCommissioningWindow` does), so another controller can add a fabric.
+     * Returns the passcode (and discriminator) of that window.
+     */
+    async openCommissioningWindow(timeoutSeconds = 180): Promise<{ passcode: number; discriminator: number }> {
+        const crypto = this.controller.node.env.get(Crypto);
+        const passcode = PaseClient.generateRandomPasscode(crypto);
+        const discriminator = PaseClient.generateRandomDiscriminator(crypto);
+        const salt = crypto.randomBytes(32);
+        const iterations = 1000; // CRYPTO_PBKDF_ITERATIONS_MIN
+        const pakePasscodeVerifier = await PaseClient.generatePakePasscodeVerifier(crypto, passcode, { iterations, salt });
+        this.client.behaviors.require(AdministratorCommissioningClient);
+        await this.client.commandsOf(AdministratorCommissioningClient).openCommissioningWindow({
+            commissioningTimeout: timeoutSeconds,
+            pakePasscodeVerifier,
+            discriminator,
+            iterations,
+            salt,
+        });
+        return { passcode, discriminator };
+    }
+
+    /**
+     * Invokes provider command `commandId` with raw TLV `fields` (an anonymous structure), bypassing
+     * the client's typing and validation. `largeMessage: false` lets the client use the session it
+     * has (UDP when it has no TCP). Bounded by `timeoutMs`. Returns the response fields' TLV (or
+     * undefined for a status-only command), or the status the camera answered.
+     */
+    async rawInvoke(
+        commandId: number,
+        fields: Uint8Array,
+        options: { largeMessage?: boolean; timeoutMs?: number } = {},
+    ): Promise<Outcome<Uint8Array | undefined>> {
+        const command = { requestId: CommandId(commandId), requestSchema: TlvAny, responseSchema: TlvAny, timed: false };
+        const request = Invoke({
+            commands: [{ endpoint: EndpointNumber(1), cluster: WebRtcTransportProvider, command, fields: TlvAny.decode(fields) } as never],
+        });
+        request.largeMessage = options.largeMessage ?? true; // Invoke() drops the option: set it on the result
+        const run = async (): Promise<Outcome<Uint8Array | undefined>> => {
+            let outcome: Outcome<Uint8Array | undefined> | undefined;
+            for await (const chunk of this.client.interaction.invoke(request)) {
+                for (const entry of chunk) {
+                    if (entry.kind === "cmd-status") {
+                        outcome = entry.status === 0 ? { ok: true, value: undefined } : { ok: false, status: entry.status };
+                    } else if (entry.kind === "cmd-response") {
+                        outcome = { ok: true, value: TlvAny.encode(entry.data as never) as Uint8Array };
+                    }
+                }
+            }
+            if (outcome === undefined) throw new Error(`no answer to command ${commandId}`);
+            return outcome;
+        };
+        const timeoutMs = options.timeoutMs ?? 10_000;
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`no answer to command ${commandId} within ${timeoutMs} ms`)), timeoutMs);
+        });
+        try {
+            const outcome = await Promise.race([this.#call(run), timeout]);
+            return outcome.ok ? outcome.value : outcome;
+        } finally {
+            clearTimeout(timer);
+        }
+    }
+
+    /** AllocatedVideoStreams and AllocatedAudioStreams of CameraAvStreamManagement, read over Matter. */
+    async allocatedStreams(): Promise<{ video: CameraAvStreamManagement.VideoStream[]; audio: CameraAvStreamManagement.AudioStream[] }> {
+        const request = Read(
+            Read.Attribute({
+                endpoint: EndpointNumber(1),
+                cluster: CameraAvStreamManagement,
+                attributes: ["allocatedVideoStreams", "allocatedAudioStreams"],
+            }),
+        );
+        const result = { video: [] as CameraAvStreamManagement.VideoStream[], audio: [] as CameraAvStreamManagement.AudioStream[] };
+        for await (const chunk of this.client.interaction.read(request)) {
+            for await (const entry of chunk) {
+                if (entry.kind !== "attr-value") continue;
+                if (entry.path.attributeId === CameraAvStreamManagement.attributes.allocatedVideoStreams.id) {
+                    result.video = entry.value as CameraAvStreamManagement.VideoStream[];
+                } else if (entry.path.attributeId === CameraAvStreamManagement.attributes.allocatedAudioStreams.id) {
+                    result.audio = entry.value as CameraAvStreamManagement.AudioStream[];
+                }
+            }
+        }
+        return result;
+    }
+
+    /** ReferenceCount of video stream `video` and audio stream `audio`, read over Matter (-1: not allocated). */
+    async referenceCounts(video: number, audio: number): Promise<{ video: number; audio: number }> {
+        const streams = await this.allocatedStreams();
+        return {
+            video: streams.video.find(s => s.videoStreamId === video)?.referenceCount ?? -1,
+            audio: streams.audio.find(s => s.audioStreamId === audio)?.referenceCount ?? -1,
+        };
+    }
+
+    /** Writes a CameraAvStreamManagement privacy attribute over Matter; returns its status (0 = success). */
+    async writePrivacy(attribute: "softLivestreamPrivacyModeEnabled" | "softRecordingPrivacyModeEnabled", value: boolean): Promise<number> {
+        const statuses = await this.client.interaction.write(
+            Write(Write.Attribute({ endpoint: EndpointNumber(1), cluster: CameraAvStreamManagement, attributes: attribute, value })),
+        );
+        return statuses.find(s => s.status !== 0)?.status ?? 0;
+    }
+
+    videoStreamDeallocate(videoStreamId: number) {
+        return this.#call(() => this.streams.videoStreamDeallocate({ videoStreamId }));
+    }
+    audioStreamDeallocate(audioStreamId: number) {
+        return this.#call(() => this.streams.audioStreamDeallocate({ audioStreamId }));
     }
 }

@@ -229,7 +229,10 @@ export class NodeMediaHost implements WebRtcHooks {
         }
         const opus = audioSection === undefined ? undefined : pickOpus(audioSection);
         if (audioSection !== undefined && opus === undefined) this.#log(sessionId, `offer's audio m-line (mid ${audioSection.mid}) has no Opus: no audio`);
-        if (h264 === undefined && opus === undefined) throw new Error("offer has no m-line this camera can send on");
+        // An offer with only a data channel (the SDK's test SDP) is answered too, with no media,
+        // as the reference camera does; one whose media m-lines all lack our codecs is refused.
+        const dataOnly = sections.every(s => s.kind !== "video" && s.kind !== "audio") && sections.some(s => s.kind === "application");
+        if (h264 === undefined && opus === undefined && !dataOnly) throw new Error("offer has no m-line this camera can send on");
 
         const existing = this.#sessions.get(sessionId);
         const peer = this.#createPeer(sessionId, "answerer", params);

@@ -1,0 +1,485 @@
+/**
+ * `BrowserMediaHost`: the media side of the engine's `WebRtcHooks`, on the page's MAIN thread
+ * (RTCPeerConnection does not exist in workers). One RTCPeerConnection per Matter WebRTC session.
+ * It is the browser twin of `NodeMediaHost` and keeps its semantics:
+ *
+ * - Roles. SolicitOffer makes the page the offerer: sendonly video (H.264 preferred through
+ *   `setCodecPreferences`, packetization-mode=1 with profile 42e01f first, RTX kept) and sendonly
+ *   audio. ProvideOffer (a new session or a re-offer) makes it the answerer: the Offer's receivable
+ *   video/audio m-lines get the source's tracks (`replaceTrack`, direction sendonly); an Offer whose
+ *   video m-line has no H.264 with packetization-mode=1 is refused. A re-offer builds a new peer and
+ *   swaps it in only once its Answer exists, so a failed re-offer leaves the running call alone.
+ * - ICE. The session's ICE servers (TURN credentials passed through) and transport policy; none
+ *   means host candidates only, which is what a loopback or LAN controller needs. Remote
+ *   candidates are buffered until the remote description is set, in both roles, and flushed after
+ *   it; a candidate without `sdpMid` goes by its `sdpMLineIndex`, else to the first m-line.
+ *   Candidates the browser refuses are logged and skipped, never fatal.
+ * - Signalling. The Offer/Answer is the RESULT of the call (plain data over comlink); local
+ *   candidates are announced with `MediaEvents.candidatesReady` and taken as arrays with
+ *   `takeLocalCandidates`. The worker-side adapter decides when the engine may see them (after the
+ *   SDP was committed and announced), so this class may announce early.
+ * - Ending. `end` closes the peer; a peer whose connection reaches "failed" by itself ends its
+ *   session through `MediaEvents.sessionFailed(id, IceFailed)`. "disconnected" is left alone
+ *   (it may recover; consent freshness turns a dead path into "failed").
+ *
+ * It never decides a Matter status: a call that cannot do its work throws a plain Error (the engine
+ * answers FAILURE). The media source can change at any time (`setSource`): running senders switch
+ * tracks with `replaceTrack`, no renegotiation.
+ */
+
+import { EndReason, type IceCandidate, type IceServer, type OfferParams, type RemovalCause } from "../../engine/types.js";
+import { mediaSections, pickH264, type MediaSection } from "../node/sdp.js";
+import type { MediaSourceHandle } from "./media-source.js";
+import type { BrowserSessionStats, MediaEvents, MediaHostApi, MediaLogEntry, PeerRole, SnapshotData } from "./types.js";
+
+/** How long a session waits for a media source that is still opening (e.g. a camera prompt). */
+const SOURCE_WAIT_MS = 10_000;
+
+class Peer {
+    retired = false;
+    remoteSet = false;
+    readonly localCandidates: IceCandidate[] = [];
+    videoSender: RTCRtpSender | undefined;
+    audioSender: RTCRtpSender | undefined;
+    readonly createdAt = Date.now();
+    firstFrameAt: number | undefined;
+    lastBytes = 0;
+    lastStatsAt = 0;
+    bitrateKbps = 0;
+
+    constructor(
+        readonly pc: RTCPeerConnection,
+        readonly role: PeerRole,
+    ) {}
+
+    retire(): void {
+        if (this.retired) return;
+        this.retired = true;
+        try {
+            this.pc.close();
+        } catch {
+            // closed already
+        }
+    }
+}
+
+interface Session {
+    id: number;
+    peer: Peer | undefined;
+    /** Remote candidates that arrived before the current peer had its remote description. */
+    remoteBuffer: IceCandidate[];
+}
+
+export interface BrowserMediaHostOptions {
+    source?: MediaSourceHandle;
+    onLog?: (entry: MediaLogEntry) => void;
+    /** Called when a session's peer is created or closed (UI refresh). */
+    onChange?: () => void;
+}
+
+export class BrowserMediaHost implements MediaHostApi {
+    readonly #sessions = new Map<number, Session>();
+    readonly #onLog: ((entry: MediaLogEntry) => void) | undefined;
+    readonly #onChange: (() => void) | undefined;
+    #events: MediaEvents | undefined;
+    #source: MediaSourceHandle | undefined;
+    #sourceWaiters: ((source: MediaSourceHandle) => void)[] = [];
+    /** Sessions whose peer this host closed: sessionId → the peer's connectionState after close ("closed"). */
+    readonly closedPeers = new Map<number, RTCPeerConnectionState>();
+
+    constructor(options: BrowserMediaHostOptions = {}) {
+        this.#source = options.source;
+        this.#onLog = options.onLog;
+        this.#onChange = options.onChange;
+    }
+
+    // ── source ────────────────────────────────────────────────────────────────────────────────
+    get source(): MediaSourceHandle | undefined {
+        return this.#source;
+    }
+
+    /** Switches every running sender to `source`'s tracks (no renegotiation). */
+    async setSource(source: MediaSourceHandle): Promise<void> {
+        this.#source = source;
+        for (const wake of this.#sourceWaiters.splice(0)) wake(source);
+        const swaps: Promise<void>[] = [];
+        for (const session of this.#sessions.values()) {
+            const peer = session.peer;
+            if (peer === undefined || peer.retired) continue;
+            if (peer.videoSender !== undefined) swaps.push(peer.videoSender.replaceTrack(source.video));
+            if (peer.audioSender !== undefined) swaps.push(peer.audioSender.replaceTrack(source.audio ?? null));
+        }
+        const results = await Promise.allSettled(swaps);
+        for (const r of results) if (r.status === "rejected") this.#log(undefined, `track switch failed: ${message(r.reason)}`);
+        this.#log(undefined, `source: ${source.label}`);
+    }
+
+    async #waitSource(): Promise<MediaSourceHandle> {
+        if (this.#source !== undefined) return this.#source;
+        return new Promise<MediaSourceHandle>((resolve, reject) => {
+            const timer = setTimeout(() => {
+                this.#sourceWaiters = this.#sourceWaiters.filter(w => w !== wake);
+                reject(new Error("no video source: choose the webcam or the test pattern"));
+            }, SOURCE_WAIT_MS);
+            const wake = (source: MediaSourceHandle) => {
+                clearTimeout(timer);
+                resolve(source);
+            };
+            this.#sourceWaiters.push(wake);
+        });
+    }
+
+    // ── MediaHostApi ──────────────────────────────────────────────────────────────────────────
+    attachEvents(events: MediaEvents): void {
+        this.#events = events;
+    }
+
+    async solicitOffer(sessionId: number, params: OfferParams): Promise<{ sdp: string }> {
+        this.#drop(sessionId, "replaced by SolicitOffer");
+        const session = this.#newSession(sessionId);
+        const source = await this.#waitSource();
+        const peer = this.#createPeer(session, "offerer", params);
+        try {
+            const video = peer.pc.addTransceiver(source.video, { direction: "sendonly", streams: [source.stream] });
+            video.setCodecPreferences(h264Preferences());
+            peer.videoSender = video.sender;
+            if (source.audio !== undefined) {
+                const audio = peer.pc.addTransceiver(source.audio, { direction: "sendonly", streams: [source.stream] });
+                peer.audioSender = audio.sender;
+            }
+            await peer.pc.setLocalDescription(await peer.pc.createOffer());
+        } catch (error) {
+            peer.retire();
+            if (this.#sessions.get(sessionId) === session) this.#sessions.delete(sessionId);
+            throw new Error(`cannot create an Offer: ${message(error)}`);
+        }
+        if (this.#sessions.get(sessionId) !== session) {
+            peer.retire();
+            throw new Error(`session ${sessionId} ended while its Offer was made`);
+        }
+        session.peer = peer;
+        this.#log(sessionId, "offer created");
+        this.#onChange?.();
+        return { sdp: peer.pc.localDescription?.sdp ?? "" };
+    }
+
+    async offer(sessionId: number, sdp: string, params: OfferParams): Promise<{ sdp: string }> {
+        const sections = mediaSections(sdp);
+        const canSend = (s: MediaSection): boolean => !s.rejected && (s.direction === "recvonly" || s.direction === "sendrecv");
+        const videoSection = sections.find(s => s.kind === "video" && canSend(s));
+        const audioSection = sections.find(s => s.kind === "audio" && canSend(s));
+        if (videoSection !== undefined && pickH264(videoSection) === undefined) {
+            throw new Error(`offer's video m-line (mid ${videoSection.mid}) has no H.264 with packetization-mode=1`);
+        }
+        if (videoSection === undefined && audioSection === undefined) throw new Error("offer has no m-line this camera can send on");
+        const source = await this.#waitSource();
+
+        const existing = this.#sessions.get(sessionId);
+        const pending: Session = existing ?? { id: sessionId, peer: undefined, remoteBuffer: [] };
+        const peer = this.#createPeer(pending, "answerer", params);
+        try {
+            await peer.pc.setRemoteDescription({ type: "offer", sdp });
+            peer.remoteSet = true;
+            for (const transceiver of peer.pc.getTransceivers()) {
+                if (videoSection !== undefined && transceiver.mid === videoSection.mid) {
+                    transceiver.direction = "sendonly";
+                    await transceiver.sender.replaceTrack(source.video);
+                    transceiver.sender.setStreams(source.stream);
+                    transceiver.setCodecPreferences(h264Preferences());
+                    peer.videoSender = transceiver.sender;
+                } else if (audioSection !== undefined && transceiver.mid === audioSection.mid && source.audio !== undefined) {
+                    transceiver.direction = "sendonly";
+                    await transceiver.sender.replaceTrack(source.audio);
+                    transceiver.sender.setStreams(source.stream);
+                    peer.audioSender = transceiver.sender;
+                }
+            }
+            await peer.pc.setLocalDescription(await peer.pc.createAnswer());
+        } catch (error) {
+            peer.retire();
+            throw new Error(`cannot answer the Offer: ${message(error)}`);
+        }
+        // swap in: a re-offer replaces the running peer only now that its Answer exists
+        const current = this.#sessions.get(sessionId);
+        if (existing !== undefined && current !== existing) {
+            peer.retire();
+            throw new Error(`session ${sessionId} ended while its re-offer was answered`);
+        }
+        const session = current ?? pending;
+        this.#sessions.set(sessionId, session);
+        const old = session.peer;
+        session.peer = peer;
+        if (old !== undefined) {
+            this.#log(sessionId, "re-offer: previous peer closed");
+            old.retire();
+        }
+        await this.#flushRemote(session, peer);
+        this.#log(sessionId, `answering: video ${videoSection === undefined ? "none" : `mid ${videoSection.mid}`}, audio ${audioSection === undefined || peer.audioSender === undefined ? "none" : `mid ${audioSection.mid}`}`);
+        this.#onChange?.();
+        return { sdp: peer.pc.localDescription?.sdp ?? "" };
+    }
+
+    async answer(sessionId: number, sdp: string): Promise<void> {
+        const session = this.#sessions.get(sessionId);
+        const peer = session?.peer;
+        if (session === undefined || peer === undefined || peer.role !== "offerer") {
+            throw new Error(`session ${sessionId} has no Offer waiting for an Answer`);
+        }
+        if (peer.remoteSet) {
+            this.#log(sessionId, "duplicate Answer ignored");
+            return;
+        }
+        try {
+            await peer.pc.setRemoteDescription({ type: "answer", sdp });
+        } catch (error) {
+            throw new Error(`the Answer was refused: ${message(error)}`);
+        }
+        peer.remoteSet = true;
+        await this.#flushRemote(session, peer);
+        this.#log(sessionId, "answer applied");
+    }
+
+    async addRemoteCandidates(sessionId: number, candidates: IceCandidate[]): Promise<void> {
+        const session = this.#sessions.get(sessionId);
+        if (session === undefined) throw new Error(`session ${sessionId} is unknown to the media host`);
+        session.remoteBuffer.push(...candidates);
+        const peer = session.peer;
+        if (peer !== undefined && peer.remoteSet) await this.#flushRemote(session, peer);
+    }
+
+    takeLocalCandidates(sessionId: number): IceCandidate[] {
+        const peer = this.#sessions.get(sessionId)?.peer;
+        if (peer === undefined || peer.retired) return [];
+        return peer.localCandidates.splice(0);
+    }
+
+    end(sessionId: number, reason: EndReason, cause: RemovalCause): void {
+        this.#drop(sessionId, `ended (reason ${reason}, ${cause})`);
+    }
+
+    closeAll(why: string): void {
+        for (const id of [...this.#sessions.keys()]) this.#drop(id, why);
+    }
+
+    async snapshot(maxWidth?: number, maxHeight?: number): Promise<SnapshotData> {
+        const source = await this.#waitSource();
+        return source.snapshot(maxWidth, maxHeight);
+    }
+
+    // ── host API (UI, tests) ──────────────────────────────────────────────────────────────────
+    sessionIds(): number[] {
+        return [...this.#sessions.keys()];
+    }
+
+    /** The RTCPeerConnection of a session (tests read its state). */
+    peerConnection(sessionId: number): RTCPeerConnection | undefined {
+        return this.#sessions.get(sessionId)?.peer?.pc;
+    }
+
+    /** Stats of every session that has a peer. */
+    async stats(): Promise<BrowserSessionStats[]> {
+        const out: BrowserSessionStats[] = [];
+        for (const session of [...this.#sessions.values()]) {
+            const peer = session.peer;
+            if (peer === undefined) continue;
+            out.push(await this.#peerStats(session, peer));
+        }
+        return out;
+    }
+
+    // ── internals ─────────────────────────────────────────────────────────────────────────────
+    #newSession(id: number): Session {
+        const session: Session = { id, peer: undefined, remoteBuffer: [] };
+        this.#sessions.set(id, session);
+        return session;
+    }
+
+    #drop(sessionId: number, why: string): boolean {
+        const session = this.#sessions.get(sessionId);
+        if (session === undefined) return false;
+        this.#sessions.delete(sessionId);
+        if (session.peer !== undefined) {
+            session.peer.retire();
+            this.closedPeers.set(sessionId, session.peer.pc.connectionState);
+        }
+        this.#log(sessionId, `closed: ${why}`);
+        this.#onChange?.();
+        return true;
+    }
+
+    #createPeer(session: Session, role: PeerRole, params: OfferParams): Peer {
+        const config: RTCConfiguration = {
+            iceServers: rtcIceServers(params.iceServers),
+            iceTransportPolicy: params.iceTransportPolicy === "relay" ? "relay" : "all",
+            // as offerer: one transport for video and audio (fewer candidates to signal); as answerer the Offer decides
+            ...(role === "offerer" ? { bundlePolicy: "max-bundle" as const } : {}),
+        };
+        const pc = new RTCPeerConnection(config);
+        const peer = new Peer(pc, role);
+        const id = session.id;
+        pc.onicecandidate = event => {
+            const c = event.candidate;
+            if (peer.retired || c === null || c.candidate === "") return;
+            peer.localCandidates.push({ candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex });
+            this.#signal(events => events.candidatesReady(id));
+        };
+        pc.onconnectionstatechange = () => {
+            if (peer.retired) return;
+            const state = pc.connectionState;
+            this.#log(id, `peer ${state}`);
+            this.#onChange?.();
+            if (state !== "failed") return;
+            if (this.#sessions.get(id)?.peer === peer) {
+                this.#drop(id, "peer failed");
+                this.#signal(events => events.sessionFailed(id, EndReason.IceFailed, "ICE failed"));
+            } else {
+                peer.retire();
+            }
+        };
+        return peer;
+    }
+
+    /** Applies buffered remote candidates to a peer whose remote description is set. */
+    async #flushRemote(session: Session, peer: Peer): Promise<void> {
+        if (!peer.remoteSet || peer.retired) return;
+        const candidates = session.remoteBuffer.splice(0);
+        const firstMid = peer.pc.getTransceivers()[0]?.mid ?? "0";
+        for (const c of candidates) {
+            const text = c.candidate.trim().replace(/^a=/, "");
+            if (text === "" || text === "end-of-candidates") continue;
+            const init: RTCIceCandidateInit = { candidate: text };
+            if (c.sdpMid !== null) init.sdpMid = c.sdpMid;
+            if (c.sdpMLineIndex !== null) init.sdpMLineIndex = c.sdpMLineIndex;
+            if (c.sdpMid === null && c.sdpMLineIndex === null) init.sdpMid = firstMid;
+            try {
+                await peer.pc.addIceCandidate(init);
+            } catch (error) {
+                this.#log(session.id, `remote candidate refused (${message(error)}): ${text}`);
+            }
+        }
+    }
+
+    async #peerStats(session: Session, peer: Peer): Promise<BrowserSessionStats> {
+        const pc = peer.pc;
+        const stats: BrowserSessionStats = {
+            sessionId: session.id,
+            role: peer.role,
+            connectionState: pc.connectionState,
+            iceConnectionState: pc.iceConnectionState,
+            iceGatheringState: pc.iceGatheringState,
+            signalingState: pc.signalingState,
+            framesSent: 0,
+            framesEncoded: 0,
+            keyFramesEncoded: 0,
+            bytesSent: 0,
+            packetsSent: 0,
+            frameWidth: 0,
+            frameHeight: 0,
+            framesPerSecond: 0,
+            bitrateKbps: peer.bitrateKbps,
+            codec: "",
+            encoderImplementation: "",
+            audioPacketsSent: 0,
+            selectedPair: "",
+            localCandidatesWaiting: peer.localCandidates.length,
+            remoteCandidatesBuffered: session.remoteBuffer.length,
+            createdAt: peer.createdAt,
+            firstFrameAt: peer.firstFrameAt,
+        };
+        if (peer.retired) return stats;
+        let report: RTCStatsReport;
+        try {
+            report = await pc.getStats();
+        } catch {
+            return stats;
+        }
+        const byId = new Map<string, Record<string, unknown>>();
+        report.forEach((value: Record<string, unknown>) => byId.set(String(value.id), value));
+        let pairId: string | undefined;
+        for (const s of byId.values()) {
+            if (s.type === "outbound-rtp" && s.kind === "video") {
+                stats.framesSent += num(s.framesSent);
+                stats.framesEncoded += num(s.framesEncoded);
+                stats.keyFramesEncoded += num(s.keyFramesEncoded);
+                stats.bytesSent += num(s.bytesSent);
+                stats.packetsSent += num(s.packetsSent);
+                stats.frameWidth = num(s.frameWidth) || stats.frameWidth;
+                stats.frameHeight = num(s.frameHeight) || stats.frameHeight;
+                stats.framesPerSecond = num(s.framesPerSecond) || stats.framesPerSecond;
+                if (typeof s.encoderImplementation === "string") stats.encoderImplementation = s.encoderImplementation;
+                const codec = typeof s.codecId === "string" ? byId.get(s.codecId) : undefined;
+                if (typeof codec?.mimeType === "string") stats.codec = codec.mimeType;
+            } else if (s.type === "outbound-rtp" && s.kind === "audio") {
+                stats.audioPacketsSent += num(s.packetsSent);
+            } else if (s.type === "transport" && typeof s.selectedCandidatePairId === "string") {
+                pairId = s.selectedCandidatePairId;
+            }
+        }
+        const pair = pairId === undefined ? undefined : byId.get(pairId);
+        if (pair !== undefined) {
+            const end = (id: unknown): string => {
+                const c = typeof id === "string" ? byId.get(id) : undefined;
+                if (c === undefined) return "?";
+                const address = String(c.address ?? c.ip ?? "?");
+                return `${address.includes(":") ? `[${address}]` : address}:${String(c.port ?? "?")} ${String(c.candidateType ?? "")}`.trim();
+            };
+            stats.selectedPair = `${end(pair.localCandidateId)} ↔ ${end(pair.remoteCandidateId)}`;
+        }
+        // over windows of at least ~1 s, whoever asks how often (UI refresh, tests)
+        const now = performance.now();
+        if (peer.lastStatsAt === 0) {
+            peer.lastStatsAt = now;
+            peer.lastBytes = stats.bytesSent;
+        } else if (now - peer.lastStatsAt >= 900) {
+            peer.bitrateKbps = Math.max(0, ((stats.bytesSent - peer.lastBytes) * 8) / (now - peer.lastStatsAt));
+            peer.lastStatsAt = now;
+            peer.lastBytes = stats.bytesSent;
+        }
+        stats.bitrateKbps = peer.bitrateKbps;
+        if (stats.framesSent > 0) peer.firstFrameAt ??= Date.now();
+        stats.firstFrameAt = peer.firstFrameAt;
+        return stats;
+    }
+
+    #signal(call: (events: MediaEvents) => unknown): void {
+        const events = this.#events;
+        if (events === undefined) return;
+        try {
+            Promise.resolve(call(events)).catch((error: unknown) => this.#log(undefined, `signal to the worker failed: ${message(error)}`));
+        } catch (error) {
+            this.#log(undefined, `signal to the worker failed: ${message(error)}`);
+        }
+    }
+
+    #log(sessionId: number | undefined, text: string): void {
+        this.#onLog?.({ at: Date.now(), sessionId, text });
+    }
+}
+
+/** Codec preferences for a video transceiver: H.264 packetization-mode=1 (42e01f first), then RTX. */
+export function h264Preferences(): RTCRtpCodec[] {
+    const codecs = RTCRtpSender.getCapabilities("video")?.codecs ?? [];
+    const isH264 = (c: RTCRtpCodec) => c.mimeType.toLowerCase() === "video/h264" && /packetization-mode=1/.test(c.sdpFmtpLine ?? "");
+    const h264 = codecs.filter(isH264);
+    const first = h264.filter(c => /profile-level-id=42e01f/i.test(c.sdpFmtpLine ?? ""));
+    const rest = h264.filter(c => !first.includes(c));
+    if (h264.length === 0) throw new Error("this browser cannot send H.264");
+    return [...first, ...rest, ...codecs.filter(c => c.mimeType.toLowerCase() === "video/rtx")];
+}
+
+/** Matter ICE servers as RTCIceServer entries (TURN credentials kept). */
+export function rtcIceServers(servers: readonly IceServer[] | undefined): RTCIceServer[] {
+    return (servers ?? []).map(s => ({
+        urls: [...s.urls],
+        ...(s.username !== undefined ? { username: s.username } : {}),
+        ...(s.credential !== undefined ? { credential: s.credential } : {}),
+    }));
+}
+
+function num(value: unknown): number {
+    return typeof value === "number" && Number.isFinite(value) ? value : 0;
+}
+
+function message(error: unknown): string {
+    return error instanceof Error ? error.message : String(error);
+}

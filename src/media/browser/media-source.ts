@@ -1,0 +1,242 @@
+/**
+ * The page's media sources: the user's webcam (getUserMedia) or a built-in animated test pattern
+ * (a canvas with moving bars and a running clock, so consecutive frames always differ, captured with
+ * `canvas.captureStream`), each with an audio track: the microphone, or a silent WebAudio
+ * oscillator for the test pattern (and for a webcam without a microphone).
+ *
+ * The pattern is redrawn on ticks from a tiny dedicated Worker rather than a page timer: Chromium
+ * throttles page timers of hidden tabs (down to once a minute after five minutes), a worker's
+ * messages are not throttled, so a camera tab in the background keeps its frame rate.
+ *
+ * Errors are `MediaSourceError`s whose message is plain words for the UI ("camera permission was
+ * denied", …); the original DOMException name is kept in `cause`.
+ */
+
+import type { SnapshotData, SourceKind } from "./types.js";
+
+export class MediaSourceError extends Error {
+    constructor(
+        message: string,
+        readonly reason: "permission-denied" | "no-device" | "device-busy" | "insecure-context" | "unsupported" | "other",
+        options?: { cause?: unknown },
+    ) {
+        super(message, options);
+        this.name = "MediaSourceError";
+    }
+}
+
+export interface MediaSourceHandle {
+    kind: SourceKind;
+    /** Human-readable name (camera label or "test pattern"). */
+    label: string;
+    stream: MediaStream;
+    video: MediaStreamTrack;
+    audio: MediaStreamTrack | undefined;
+    /** A JPEG of the current frame, scaled down to fit `maxWidth`×`maxHeight`. */
+    snapshot(maxWidth?: number, maxHeight?: number): Promise<SnapshotData>;
+    stop(): void;
+}
+
+export interface TestPatternOptions {
+    width?: number;
+    height?: number;
+    fps?: number;
+    /** Shown on the pattern (e.g. the camera's name). */
+    title?: string;
+}
+
+/** The animated canvas test pattern with a silent audio track. */
+export function openTestPattern(options: TestPatternOptions = {}): MediaSourceHandle {
+    const width = options.width ?? 640;
+    const height = options.height ?? 480;
+    const fps = options.fps ?? 30;
+    const canvas = document.createElement("canvas");
+    canvas.width = width;
+    canvas.height = height;
+    const context = canvas.getContext("2d", { alpha: false });
+    if (context === null) throw new MediaSourceError("this browser cannot draw the test pattern (no 2D canvas)", "unsupported");
+    if (typeof canvas.captureStream !== "function") throw new MediaSourceError("this browser cannot stream a canvas (no captureStream)", "unsupported");
+    const started = performance.now();
+    let frame = 0;
+    const draw = (): void => {
+        drawPattern(context, width, height, frame++, performance.now() - started, options.title ?? "matter-webrtc-provider");
+    };
+    draw();
+    const stream = canvas.captureStream(fps);
+    const ticker = startTicker(1000 / fps, draw);
+    const silence = openSilence();
+    if (silence !== undefined) stream.addTrack(silence.track);
+    const video = stream.getVideoTracks()[0];
+    if (video === undefined) throw new MediaSourceError("the canvas produced no video track", "unsupported");
+    video.contentHint = "motion";
+    return {
+        kind: "pattern",
+        label: "test pattern",
+        stream,
+        video,
+        audio: silence?.track,
+        snapshot: (maxWidth, maxHeight) => canvasJpeg(canvas, width, height, maxWidth, maxHeight),
+        stop() {
+            ticker.stop();
+            for (const track of stream.getTracks()) track.stop();
+            silence?.close();
+        },
+    };
+}
+
+/** The user's camera and microphone (the microphone is optional: silence replaces it). */
+export async function openWebcam(): Promise<MediaSourceHandle> {
+    if (!window.isSecureContext || navigator.mediaDevices?.getUserMedia === undefined) {
+        throw new MediaSourceError("the camera needs a secure page (https, or http://localhost / 127.0.0.1)", "insecure-context");
+    }
+    const video: MediaTrackConstraints = { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30 } };
+    let stream: MediaStream;
+    try {
+        stream = await navigator.mediaDevices.getUserMedia({ video, audio: true });
+    } catch (first) {
+        // no or refused microphone: try the camera alone before giving up
+        try {
+            stream = await navigator.mediaDevices.getUserMedia({ video });
+        } catch {
+            throw webcamError(first);
+        }
+    }
+    const videoTrack = stream.getVideoTracks()[0];
+    if (videoTrack === undefined) throw new MediaSourceError("the camera gave no video", "no-device");
+    let audio = stream.getAudioTracks()[0];
+    const silence = audio === undefined ? openSilence() : undefined;
+    if (silence !== undefined) {
+        audio = silence.track;
+        stream.addTrack(audio);
+    }
+    const element = document.createElement("video");
+    element.muted = true;
+    element.playsInline = true;
+    element.srcObject = new MediaStream([videoTrack]);
+    void element.play().catch(() => undefined);
+    return {
+        kind: "webcam",
+        label: videoTrack.label || "camera",
+        stream,
+        video: videoTrack,
+        audio,
+        async snapshot(maxWidth, maxHeight) {
+            if (element.readyState < 2) await new Promise<void>(resolve => element.addEventListener("loadeddata", () => resolve(), { once: true }));
+            const canvas = document.createElement("canvas");
+            canvas.width = element.videoWidth || 640;
+            canvas.height = element.videoHeight || 480;
+            canvas.getContext("2d")?.drawImage(element, 0, 0);
+            return canvasJpeg(canvas, canvas.width, canvas.height, maxWidth, maxHeight);
+        },
+        stop() {
+            for (const track of stream.getTracks()) track.stop();
+            element.srcObject = null;
+            silence?.close();
+        },
+    };
+}
+
+function webcamError(error: unknown): MediaSourceError {
+    const name = error instanceof DOMException ? error.name : "";
+    switch (name) {
+        case "NotAllowedError":
+        case "SecurityError":
+            return new MediaSourceError("camera permission was denied; allow the camera for this page, or use the test pattern", "permission-denied", { cause: error });
+        case "NotFoundError":
+        case "OverconstrainedError":
+            return new MediaSourceError("no camera was found; connect one, or use the test pattern", "no-device", { cause: error });
+        case "NotReadableError":
+        case "AbortError":
+            return new MediaSourceError("the camera is in use by another program or could not be started", "device-busy", { cause: error });
+        default:
+            return new MediaSourceError(`the camera could not be opened (${error instanceof Error ? error.message : String(error)})`, "other", { cause: error });
+    }
+}
+
+/** A silent audio track from WebAudio (an oscillator through a zero gain). */
+function openSilence(): { track: MediaStreamTrack; close(): void } | undefined {
+    const Context = globalThis.AudioContext;
+    if (Context === undefined) return undefined;
+    try {
+        const audio = new Context({ sampleRate: 48_000 });
+        const oscillator = audio.createOscillator();
+        const gain = audio.createGain();
+        gain.gain.value = 0;
+        const destination = audio.createMediaStreamDestination();
+        oscillator.connect(gain).connect(destination);
+        oscillator.start();
+        // without a user gesture the context may stay suspended until one (the track is silent either way)
+        void audio.resume().catch(() => undefined);
+        const track = destination.stream.getAudioTracks()[0];
+        if (track === undefined) {
+            void audio.close();
+            return undefined;
+        }
+        return {
+            track,
+            close() {
+                track.stop();
+                oscillator.stop();
+                void audio.close().catch(() => undefined);
+            },
+        };
+    } catch {
+        return undefined;
+    }
+}
+
+/** Calls `tick` every `periodMs` from a dedicated worker (not throttled in hidden tabs), else a timer. */
+function startTicker(periodMs: number, tick: () => void): { stop(): void } {
+    try {
+        const source = `setInterval(() => postMessage(0), ${Math.max(5, Math.round(periodMs))});`;
+        const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+        const worker = new Worker(url);
+        URL.revokeObjectURL(url);
+        worker.onmessage = () => tick();
+        return { stop: () => worker.terminate() };
+    } catch {
+        const timer = setInterval(tick, periodMs);
+        return { stop: () => clearInterval(timer) };
+    }
+}
+
+const BARS = ["#c0c0c0", "#c0c000", "#00c0c0", "#00c000", "#c000c0", "#c00000", "#0000c0"];
+
+function drawPattern(g: CanvasRenderingContext2D, w: number, h: number, frame: number, elapsedMs: number, title: string): void {
+    const barWidth = w / BARS.length;
+    BARS.forEach((colour, i) => {
+        g.fillStyle = colour;
+        g.fillRect(Math.floor(i * barWidth), 0, Math.ceil(barWidth), h * 0.62);
+    });
+    g.fillStyle = "#101010";
+    g.fillRect(0, h * 0.62, w, h * 0.38);
+    // a block sweeping across, so every frame differs even where the clock does not
+    const x = ((frame * 6) % (w + 80)) - 80;
+    g.fillStyle = "#ffffff";
+    g.fillRect(x, h * 0.62 + 8, 80, 24);
+    // the running clock
+    const now = new Date();
+    const clock = `${now.toLocaleTimeString([], { hour12: false })}.${String(now.getMilliseconds()).padStart(3, "0")}`;
+    g.fillStyle = "#ffffff";
+    g.font = `bold ${Math.round(h / 9)}px monospace`;
+    g.textBaseline = "middle";
+    g.fillText(clock, w * 0.05, h * 0.8);
+    g.font = `${Math.round(h / 24)}px sans-serif`;
+    g.fillText(`${title}  ·  frame ${frame}  ·  ${(elapsedMs / 1000).toFixed(1)} s`, w * 0.05, h * 0.93);
+}
+
+async function canvasJpeg(source: HTMLCanvasElement, width: number, height: number, maxWidth = width, maxHeight = height): Promise<SnapshotData> {
+    const scale = Math.min(1, maxWidth / width, maxHeight / height);
+    const w = Math.max(1, Math.round(width * scale));
+    const h = Math.max(1, Math.round(height * scale));
+    let canvas = source;
+    if (w !== width || h !== height) {
+        canvas = document.createElement("canvas");
+        canvas.width = w;
+        canvas.height = h;
+        canvas.getContext("2d")?.drawImage(source, 0, 0, w, h);
+    }
+    const blob = await new Promise<Blob | null>(resolve => canvas.toBlob(resolve, "image/jpeg", 0.85));
+    if (blob === null) throw new MediaSourceError("the frame could not be encoded as JPEG", "other");
+    return { data: new Uint8Array(await blob.arrayBuffer()), width: w, height: h, mimeType: "image/jpeg" };
+}

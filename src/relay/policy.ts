@@ -1,0 +1,247 @@
+/**
+ * What a relay client may do: which ports it may bind, where it may send and connect, and how much
+ * it may hold open or move. The relay is a generic socket proxy, so these rules are what keep it from
+ * being one for anything but a Matter node.
+ *
+ * Defaults (each configurable through `RelayOptions`):
+ * - bind (UDP sockets, TCP listeners): only the Matter port range (5540–5600) and the mDNS port 5353
+ *   (UDP only). Port 0 ("any") is served from the Matter range. Shared binds (`reuseAddress`) only
+ *   on 5353;
+ * - TCP connect: any IP address, but only ports in the Matter range. Matter controllers listen on
+ *   their operational port, which is 5540 for most and inside the range for the rest; allowing any
+ *   address keeps LAN controllers reachable, the port rule keeps the relay from reaching SSH,
+ *   databases or web admin pages. Tighten with `allowDestination` (e.g. loopback + the LAN);
+ * - UDP send: to a port in the Matter range or 5353 (mDNS, multicast included), or back to any
+ *   address/port that sent this socket a datagram (a reply, as a NAT would allow);
+ * - hosts must be IP literals (the relay never resolves names), membership only for multicast groups;
+ * - never a port of the relay's own HTTP server.
+ *
+ * Limits are per client (one WebSocket), except `maxClients`.
+ */
+
+import { isIP } from "node:net";
+
+export interface PortRange {
+    from: number;
+    to: number;
+}
+
+export interface RelayLimits {
+    /** WebSocket clients at once. */
+    maxClients: number;
+    /** Open UDP sockets per client. */
+    maxUdpSockets: number;
+    /** Open TCP listeners per client. */
+    maxTcpListeners: number;
+    /** Open TCP connections (accepted + outgoing) per client. */
+    maxTcpConnections: number;
+    /** Payload bytes per second per client and direction (token bucket, one second of burst). */
+    maxBytesPerSecond: number;
+    /** Bytes a client may have in flight: WebSocket send buffer, and pending TCP writes per connection. */
+    maxBufferedBytes: number;
+    /** Time a new client has to say hello. */
+    helloTimeoutMs: number;
+    /** Longest TCP connect a client may ask for. */
+    maxConnectTimeoutMs: number;
+    /** Peers remembered per UDP socket for replies outside the allowed ports. */
+    maxLearnedPeers: number;
+}
+
+export const DEFAULT_LIMITS: RelayLimits = {
+    maxClients: 4,
+    maxUdpSockets: 32,
+    maxTcpListeners: 4,
+    maxTcpConnections: 32,
+    maxBytesPerSecond: 1_048_576,
+    maxBufferedBytes: 1_048_576,
+    helloTimeoutMs: 10_000,
+    maxConnectTimeoutMs: 30_000,
+    maxLearnedPeers: 1_024,
+};
+
+export const DEFAULT_MATTER_PORTS: PortRange = { from: 5540, to: 5600 };
+export const MDNS_PORT = 5353;
+
+export interface PolicyOptions {
+    matterPorts?: PortRange;
+    /** The mDNS port a client may bind and send to; `false` forbids mDNS. Default 5353. */
+    mdnsPort?: number | false;
+    /** Ports TCP connects may go to; default: the Matter range. */
+    connectPorts?: PortRange[];
+    /** Extra gate on UDP send and TCP connect destinations (an IP literal, zone stripped); default: any. */
+    allowDestination?: (address: string) => boolean;
+    limits?: Partial<RelayLimits>;
+}
+
+/** A yes, or a no with the reason the client is told. */
+export type Verdict = { ok: true } | { ok: false; reason: string };
+const YES: Verdict = { ok: true };
+const no = (reason: string): Verdict => ({ ok: false, reason });
+
+export function inRange(port: number, range: PortRange): boolean {
+    return port >= range.from && port <= range.to;
+}
+
+export function formatRange(range: PortRange): string {
+    return range.from === range.to ? `${range.from}` : `${range.from}-${range.to}`;
+}
+
+/** Parses "5540-5600" or "5540"; undefined if malformed. */
+export function parsePortRange(text: string): PortRange | undefined {
+    const match = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(text.trim());
+    if (!match) return undefined;
+    const from = Number(match[1]);
+    const to = Number(match[2] ?? match[1]);
+    if (from < 1 || to > 65_535 || from > to) return undefined;
+    return { from, to };
+}
+
+/** The address without an IPv6 zone (`fe80::1%eth0` → `fe80::1`). */
+export function stripZone(address: string): string {
+    const at = address.indexOf("%");
+    return at < 0 ? address : address.slice(0, at);
+}
+
+/** 4 or 6 for an IP literal (IPv6 may carry a zone), 0 otherwise. */
+export function ipVersion(address: string): 0 | 4 | 6 {
+    const version = isIP(stripZone(address));
+    if (version === 6 && address.includes("%") && !/^[\w.-]{1,64}$/.test(address.slice(address.indexOf("%") + 1))) return 0;
+    return version === 4 || version === 6 ? version : 0;
+}
+
+export function isMulticast(address: string): boolean {
+    const version = ipVersion(address);
+    if (version === 6) return /^ff/i.test(stripZone(address));
+    if (version === 4) {
+        const first = Number(address.split(".")[0]);
+        return first >= 224 && first <= 239;
+    }
+    return false;
+}
+
+export class RelayPolicy {
+    readonly matterPorts: PortRange;
+    readonly mdnsPort: number | undefined;
+    readonly connectPorts: PortRange[];
+    readonly limits: RelayLimits;
+    readonly #allowDestination: (address: string) => boolean;
+    /** Set once the HTTP server listens: its port is never a target. */
+    relayPort = 0;
+
+    constructor(options: PolicyOptions = {}) {
+        this.matterPorts = options.matterPorts ?? DEFAULT_MATTER_PORTS;
+        validRange(this.matterPorts, "matterPorts");
+        this.mdnsPort = options.mdnsPort === false ? undefined : (options.mdnsPort ?? MDNS_PORT);
+        this.connectPorts = options.connectPorts ?? [this.matterPorts];
+        for (const range of this.connectPorts) validRange(range, "connectPorts");
+        this.#allowDestination = options.allowDestination ?? (() => true);
+        this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+        for (const [key, value] of Object.entries(this.limits)) {
+            if (!Number.isFinite(value) || value < 0) throw new RangeError(`limits.${key} must be a non-negative number`);
+        }
+    }
+
+    describe(): string {
+        return `bind ${formatRange(this.matterPorts)}${this.mdnsPort !== undefined ? ` (+${this.mdnsPort}/udp)` : ""}, connect ${this.connectPorts.map(formatRange).join(",")}`;
+    }
+
+    /**
+     * May a UDP socket bind `port` (0 = the relay picks one from the Matter range)? Shared binds
+     * (`reuseAddress`) only on the mDNS port, where matter.js needs them: elsewhere they could
+     * share a port with another program's socket and read its datagrams.
+     */
+    udpBind(port: number, reuseAddress = false): Verdict {
+        if (reuseAddress && (port === 0 || port !== this.mdnsPort)) return no(`reuseAddress is only allowed on the mDNS port${this.mdnsPort !== undefined ? ` ${this.mdnsPort}` : ""}`);
+        if (port === 0 || inRange(port, this.matterPorts) || port === this.mdnsPort) return this.#notRelay(port);
+        return no(`UDP port ${port} is not allowed (allowed: ${formatRange(this.matterPorts)}${this.mdnsPort !== undefined ? ` and ${this.mdnsPort}` : ""})`);
+    }
+
+    /** May a TCP listener bind `port`? */
+    tcpListen(port: number): Verdict {
+        if (port === 0 || inRange(port, this.matterPorts)) return this.#notRelay(port);
+        return no(`TCP port ${port} is not allowed (allowed: ${formatRange(this.matterPorts)})`);
+    }
+
+    /** Bind address (optional) must be an IP literal. */
+    bindAddress(address: string | undefined): Verdict {
+        if (address === undefined || ipVersion(address) !== 0) return YES;
+        return no(`listening address "${address}" is not an IP address`);
+    }
+
+    /** May a UDP datagram go to host:port; `learned` = that peer sent this socket a datagram. */
+    udpSend(host: string, port: number, learned: boolean): Verdict {
+        const destination = this.#destination(host);
+        if (!destination.ok) return destination;
+        if (learned || inRange(port, this.matterPorts) || port === this.mdnsPort) return this.#notRelay(port);
+        return no(`UDP destination port ${port} is not allowed`);
+    }
+
+    tcpConnect(host: string, port: number): Verdict {
+        const destination = this.#destination(host);
+        if (!destination.ok) return destination;
+        if (isMulticast(host)) return no(`cannot connect to multicast address ${host}`);
+        if (!this.connectPorts.some(range => inRange(port, range))) {
+            return no(`TCP connect to port ${port} is not allowed (allowed: ${this.connectPorts.map(formatRange).join(",")})`);
+        }
+        return this.#notRelay(port);
+    }
+
+    membership(address: string): Verdict {
+        return isMulticast(address) ? YES : no(`"${address}" is not a multicast address`);
+    }
+
+    /** Ports to try for "any port" binds: the Matter range, from a random start. */
+    candidatePorts(): number[] {
+        const { from, to } = this.matterPorts;
+        const count = to - from + 1;
+        const start = Math.floor(Math.random() * count);
+        const ports: number[] = [];
+        for (let i = 0; i < count; i++) {
+            const port = from + ((start + i) % count);
+            if (port !== this.relayPort) ports.push(port);
+        }
+        return ports;
+    }
+
+    #destination(host: string): Verdict {
+        if (ipVersion(host) === 0) return no(`destination "${host}" is not an IP address`);
+        if (!this.#allowDestination(stripZone(host))) return no(`destination ${host} is not allowed`);
+        return YES;
+    }
+
+    #notRelay(port: number): Verdict {
+        return port !== 0 && port === this.relayPort ? no(`port ${port} belongs to the relay itself`) : YES;
+    }
+}
+
+function validRange(range: PortRange, what: string): void {
+    const ok = Number.isInteger(range.from) && Number.isInteger(range.to) && range.from >= 1 && range.to <= 65_535 && range.from <= range.to;
+    if (!ok) throw new RangeError(`${what} must be a port range within 1-65535, got ${range.from}-${range.to}`);
+}
+
+/** Remembers who sent a UDP socket datagrams, so replies to them pass the port rule. Bounded. */
+export class LearnedPeers {
+    readonly #peers = new Set<string>();
+
+    constructor(readonly max: number) {}
+
+    static key(address: string, port: number): string {
+        return `${stripZone(address).toLowerCase()}|${port}`;
+    }
+
+    learn(address: string, port: number): void {
+        const key = LearnedPeers.key(address, port);
+        if (this.#peers.has(key)) {
+            // refresh: move to the newest end
+            this.#peers.delete(key);
+        } else if (this.#peers.size >= this.max) {
+            const oldest = this.#peers.values().next();
+            if (!oldest.done) this.#peers.delete(oldest.value);
+        }
+        if (this.max > 0) this.#peers.add(key);
+    }
+
+    knows(address: string, port: number): boolean {
+        return this.#peers.has(LearnedPeers.key(address, port));
+    }
+}

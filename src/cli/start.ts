@@ -19,6 +19,7 @@
  * when a camera page connects. Ctrl-C stops everything.
  */
 
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from "./chromium.js";
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -27,7 +28,6 @@ import { parseRelayArgs, RELAY_USAGE, RelayArgumentError, type RelayArgs } from 
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const DIST = join(ROOT, "dist", "web");
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 const USAGE = `Usage: npm start -- [options]
 
@@ -210,19 +210,7 @@ async function runHeadless(url: string, options: StartArgs): Promise<() => Promi
     const context = await chromium.launchPersistentContext(options.profileDir, {
         executablePath: CHROMIUM_PATH,
         headless: true,
-        args: [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--use-fake-device-for-media-stream",
-            "--use-fake-ui-for-media-stream",
-            "--allow-loopback-in-peer-connection",
-            "--autoplay-policy=no-user-gesture-required",
-        ],
+        args: [...CHROMIUM_ARGS],
     });
     for (let n = 1; n <= options.cameras; n++) {
         const existing = context.pages()[0];

@@ -24,6 +24,22 @@ function percentile(sorted: number[], p: number): number {
     return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }
 
+/** Feeds the camera's trickled candidates to `local` until its first video packet (bounded). */
+async function firstPacket(controller: TestController, local: ControllerPeer, id: number, defaultMid: string): Promise<void> {
+    const seen = new Set<string>();
+    await until("first video packet", () => {
+        for (const r of controller.received) {
+            if (r.kind !== "iceCandidates" || r.sessionId !== id) continue;
+            for (const c of r.candidates ?? []) {
+                if (seen.has(c.candidate)) continue;
+                seen.add(c.candidate);
+                local.addRemoteCandidate(c.candidate, c.sdpMid ?? defaultMid);
+            }
+        }
+        return local.video.firstPacketAt !== undefined;
+    }, 15_000);
+}
+
 async function provideOfferRun(peer: CameraPeer, controller: TestController, streams: { video: number; audio: number }): Promise<number> {
     const local = new ControllerPeer({ videoPt: 102, audioPt: 111 });
     try {
@@ -36,18 +52,7 @@ async function provideOfferRun(peer: CameraPeer, controller: TestController, str
         local.forwardCandidates(c => void peer.provideIceCandidates(id, [{ candidate: c.candidate, sdpMid: c.mid, sdpmLineIndex: null }]));
         const answer = await controller.waitFor(r => r.kind === "answer" && r.sessionId === id);
         local.setRemote(answer.sdp as string, "answer");
-        const seen = new Set<string>();
-        await until("first video packet", () => {
-            for (const r of controller.received) {
-                if (r.kind !== "iceCandidates" || r.sessionId !== id) continue;
-                for (const c of r.candidates ?? []) {
-                    if (seen.has(c.candidate)) continue;
-                    seen.add(c.candidate);
-                    local.addRemoteCandidate(c.candidate, c.sdpMid ?? "v");
-                }
-            }
-            return local.video.firstPacketAt !== undefined;
-        }, 15_000);
+        await firstPacket(controller, local, id, "v");
         const elapsed = (local.video.firstPacketAt as number) - started;
         await peer.endSession(id);
         return elapsed;
@@ -69,18 +74,7 @@ async function solicitOfferRun(peer: CameraPeer, controller: TestController, str
         local.forwardCandidates(c => void peer.provideIceCandidates(id, [{ candidate: c.candidate, sdpMid: c.mid, sdpmLineIndex: null }]));
         const answered = await peer.provideAnswer(id, answer);
         if (!answered.ok) throw new Error(`ProvideAnswer refused: ${answered.status}`);
-        const seen = new Set<string>();
-        await until("first video packet", () => {
-            for (const r of controller.received) {
-                if (r.kind !== "iceCandidates" || r.sessionId !== id) continue;
-                for (const c of r.candidates ?? []) {
-                    if (seen.has(c.candidate)) continue;
-                    seen.add(c.candidate);
-                    local.addRemoteCandidate(c.candidate, c.sdpMid ?? "0");
-                }
-            }
-            return local.video.firstPacketAt !== undefined;
-        }, 15_000);
+        await firstPacket(controller, local, id, "0");
         const elapsed = (local.video.firstPacketAt as number) - started;
         await peer.endSession(id);
         return elapsed;

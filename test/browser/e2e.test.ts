@@ -23,6 +23,7 @@
  *    a screenshot of that page is saved as web/screenshot.png.
  */
 
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../../src/cli/chromium.js";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import nodeDataChannel from "node-datachannel";
@@ -39,21 +40,6 @@ import { TestController, testEnvironment, type CameraPeer } from "../support/mat
 import { until } from "../support/streaming.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--allow-loopback-in-peer-connection",
-    "--autoplay-policy=no-user-gesture-required",
-];
 
 /** Relay Matter ports for this suite: clear of testPort() (20000–21999), the controllers here (23000+) and the relay suites (30000+). */
 function cameraPortRange(): { from: number; to: number } {
@@ -206,7 +192,7 @@ describe("the browser tab is a Matter camera", () => {
             staticDir: `${ROOT}dist/web`,
             matterPorts: range,
         });
-        browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, timeout: 30_000 });
+        browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], timeout: 30_000 });
         const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
         page = await context.newPage();
         page.on("pageerror", error => pageErrors.push(String(error)));

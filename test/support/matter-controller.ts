@@ -78,15 +78,15 @@ t.listen(${port},"::",()=>{t.close();u.close();process.exit(0)})});`;
 
 // Each test process (fork) draws from its own range through VITEST_POOL_ID, starting at a random
 // point, and skips ports still held (a camera process of an earlier file, another test run).
-let nextPort = Math.floor(Math.random() * 2000);
-/** A free port for a test node. */
+let nextPort = Math.floor(Math.random() * 1000);
+/** A free port for a test node, in 20000–21999 (other suites keep clear of that range). */
 export function testPort(): number {
-    const base = 20000 + Number(process.env.VITEST_POOL_ID ?? "1") * 2000;
+    const base = 20000 + ((Number(process.env.VITEST_POOL_ID ?? "1") - 1) % 2) * 1000;
     for (let tries = 0; tries < 100; tries++) {
-        const port = base + (nextPort++ % 2000);
+        const port = base + (nextPort++ % 1000);
         if (portFree(port)) return port;
     }
-    throw new Error(`no free test port in ${base}..${base + 1999}`);
+    throw new Error(`no free test port in ${base}..${base + 999}`);
 }
 
 /** Quiet matter.js logs and keep mDNS on loopback; storage in a fresh temp directory. */

@@ -13,6 +13,7 @@
  * run measures start-up plus the suite; a runtime that hangs is killed after `timeoutMs`.
  */
 
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../../../src/cli/chromium.js";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -44,20 +45,7 @@ export interface HostRun {
 }
 
 const bin = (name: string) => join(ROOT, "node_modules", ".bin", name);
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-export const CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--allow-loopback-in-peer-connection",
-];
+export { CHROMIUM_ARGS, CHROMIUM_PATH };
 
 /** Bundles runner.ts (with src/engine) into one ES module for workerd, Chromium and node.mjs. */
 export async function bundleRunner(): Promise<string> {
@@ -235,7 +223,7 @@ export async function runChromium(timeoutMs = 120_000): Promise<HostRun> {
     const port = (server.address() as AddressInfo).port;
     const started = performance.now();
     let v = "unknown";
-    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, timeout: timeoutMs });
+    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], timeout: timeoutMs });
     try {
         v = `Chromium ${browser.version()}`;
         const page = await browser.newPage();

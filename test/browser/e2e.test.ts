@@ -39,6 +39,12 @@ import { ControllerPeer } from "../media/controller-peer.js";
 import { TestController, testEnvironment, type CameraPeer } from "../support/matter-controller.js";
 import { until } from "../support/streaming.js";
 
+/** "candidate:… udp <priority> <address> <port> typ …": true for 127.0.0.0/8 and ::1. */
+function isLoopbackCandidate(candidate: string): boolean {
+    const address = candidate.split(" ")[4] ?? "";
+    return address.startsWith("127.") || address === "::1";
+}
+
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /** Relay Matter ports for this suite: clear of testPort() (20000–21999), the controllers here (23000+) and the relay suites (30000+). */
@@ -103,7 +109,10 @@ describe("the browser tab is a Matter camera", () => {
             () => {
                 const batches = controller.received.slice(mark).filter(r => r.kind === "iceCandidates" && r.sessionId === id);
                 for (const batch of batches.slice(applied)) {
-                    for (const c of batch.candidates ?? []) local.addRemoteCandidate(c.candidate, c.sdpMid ?? fallbackMid);
+                    // only the tab's loopback candidates: the test's WebRTC traffic stays on 127.0.0.1 / ::1
+                    for (const c of batch.candidates ?? []) {
+                        if (isLoopbackCandidate(c.candidate)) local.addRemoteCandidate(c.candidate, c.sdpMid ?? fallbackMid);
+                    }
                 }
                 applied = batches.length;
                 return local.state() === "connected";

@@ -77,9 +77,9 @@ async function stop(signal: string): Promise<void> {
     console.log(`camera: ${signal}, stopping`);
     // a peer that is gone can hold matter.js's close for its session timeouts: bound it
     setTimeout(() => {
-        console.error("camera: did not stop within 10 s, exiting");
+        console.error("camera: did not stop within 20 s, exiting");
         process.exit(1);
-    }, 10_000).unref();
+    }, 20_000).unref();
     await camera.close();
     media.close();
     process.exit(0);

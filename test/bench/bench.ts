@@ -25,6 +25,7 @@ import { readFile } from "node:fs/promises";
 import os from "node:os";
 import { gzipSync } from "node:zlib";
 import { Core, PROFILES, profileUrl, type Capacities } from "../../src/engine/index.js";
+import { browserCameraSection } from "./browser-camera.js";
 import { measureCameraLatency } from "./camera-latency.js";
 import { CASES, World, allocationSources, sameOutput, type Case } from "./cases.js";
 import { SAMPLES, allocation, time, timerOverheadNs, type Allocation, type Timing } from "./harness.js";
@@ -213,6 +214,7 @@ async function main(): Promise<void> {
     console.log(sourcesSection(world));
     console.log(await latencySection());
     console.log(await runtimesFootprintSection());
+    console.log(await browserCameraSection());
     console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(1)} s, load avg now ${loadAverage()}`);
 }
 

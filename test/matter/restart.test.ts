@@ -39,7 +39,7 @@ function startCamera(args: string[], expectLine: RegExp): Promise<{ child: Child
 function stopCamera(child: ChildProcess): Promise<number | null> {
     return new Promise(resolve => {
         if (child.exitCode !== null) return resolve(child.exitCode);
-        const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+        const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
         child.removeAllListeners("exit");
         child.on("exit", code => {
             clearTimeout(timer);

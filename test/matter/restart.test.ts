@@ -75,8 +75,14 @@ describe("camera process restart", () => {
         const streams = await peer.allocateStreams();
         const before = await peer.solicitOffer({ videoStreamId: streams.video, audioStreamId: streams.audio });
         expect(before.ok).toBe(true);
+        if (before.ok) {
+            // a controller app tracks its sessions; the camera's Offer then lands, and we hang up
+            await peer.track(before.value.webRtcSessionId, [streams.video], [streams.audio]);
+            await controller.waitFor(r => r.kind === "offer" && r.sessionId === before.value.webRtcSessionId);
+            expect((await peer.endSession(before.value.webRtcSessionId)).ok).toBe(true);
+        }
 
-        expect(await stopCamera(child)).toBe(0);
+        expect(await stopCamera(child), first.output.join("")).toBe(0);
         const second = await startCamera(args, /commissioned; waiting for controllers/);
         child = second.child;
         expect(second.output.join("")).not.toMatch(/manual pairing code/);

@@ -16,7 +16,7 @@
  * default; the browser worker supplies its own.
  */
 
-import { Endpoint, Environment, ServerNode, SynchronousTransactionConflictError, VendorId } from "@matter/main";
+import { Endpoint, Environment, ServerNode, VendorId } from "@matter/main";
 import { CameraDevice } from "@matter/main/devices/camera";
 import { DeviceTypeId } from "@matter/main/types";
 import {
@@ -73,8 +73,8 @@ export class CameraNode {
         const core = await Core.load(options.core ?? "default");
         const media = options.media;
         let camera: Endpoint | undefined;
-        /** Reference-count writes waiting for CameraAvStreamManagement's lock, applied in order. */
-        let countsQueue: Promise<void> | undefined;
+        /** Reference-count writes to CameraAvStreamManagement, applied in order. */
+        let countsQueue: Promise<void> = Promise.resolve();
         // reference counts go to CameraAvStreamManagement; everything else is the media plane's
         const hooks: WebRtcHooks = {
             onSolicitOffer: (id, params) => media.onSolicitOffer(id, params),
@@ -89,20 +89,11 @@ export class CameraNode {
                 media.onStreamReferencesChanged?.(references);
                 if (camera === undefined) return;
                 const endpoint = camera;
-                const report = (error: unknown) => options.onError?.(error, "reference counts");
-                // At once when the cluster is free (a Deallocate right after EndSession sees the
-                // release). While another transaction holds it, a synchronous act throws
-                // synchronous-transaction-conflict (into the engine's command, which then failed and
-                // lost the counts): queue instead, in order, behind the lock.
-                if (countsQueue === undefined) {
-                    try {
-                        Promise.resolve(endpoint.act(agent => agent.get(CameraAvStreamServer).setReferenceCounts(references))).catch(report);
-                        return;
-                    } catch (error) {
-                        if (!(error instanceof SynchronousTransactionConflictError)) return report(error);
-                    }
-                }
-                const queued: Promise<void> = (countsQueue ?? Promise.resolve())
+                // Written in order, each in its own transaction that waits for the cluster's lock
+                // (a synchronous act would throw into the engine's command while another
+                // transaction holds it). Deallocation does not depend on this write: it asks the
+                // engine directly (setReferenceSource below), so the attribute may trail by a tick.
+                countsQueue = countsQueue
                     .then(() =>
                         endpoint.act("reference counts", async agent => {
                             const server = agent.get(CameraAvStreamServer);
@@ -111,11 +102,7 @@ export class CameraNode {
                             server.setReferenceCounts(references);
                         }),
                     )
-                    .catch(report)
-                    .finally(() => {
-                        if (countsQueue === queued) countsQueue = undefined;
-                    });
-                countsQueue = queued;
+                    .catch((error: unknown) => options.onError?.(error, "reference counts"));
             },
         };
         const engine = new WebRtcEngine(core, hooks, { onError: options.onError });

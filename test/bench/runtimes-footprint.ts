@@ -42,7 +42,7 @@ import { bundleCamera } from "../runtimes/bundle-camera.js";
 import { CameraChild, ROOT, bin, openLiveSession, procMemory, type CameraLaunch, type LiveSession } from "../runtimes/camera-host.js";
 import { FOOTPRINT_MARKER, measureGrowth, type FootprintResult, type MemoryReading, type Timing } from "../runtimes/footprint/probe.js";
 import { TestController, testEnvironment, testPort } from "../support/matter-controller.js";
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../vectors/runtimes/hosts.js";
+import { CHROMIUM_ARGS, CHROMIUM_PATH, startWorkerd } from "../vectors/runtimes/hosts.js";
 import { int, section, table } from "./report.js";
 
 const PROBE_BUNDLE = join(ROOT, "build", "footprint", "probe.js");
@@ -147,34 +147,9 @@ async function settledRss(read: () => number | undefined): Promise<number | unde
 /** workerd: instantiation timed from here, RSS of the workerd process from /proc. */
 async function workerdProbe(): Promise<FootprintResult> {
     const versionOut = await exec(bin("workerd"), ["--version"], 20_000);
-    const child = spawn(bin("workerd"), ["serve", "test/runtimes/footprint/workerd/config.capnp", "--control-fd=3"], {
-        cwd: ROOT,
-        stdio: ["ignore", "pipe", "pipe", "pipe"],
-    });
-    let stderr = "";
-    child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.stdout!.resume();
-    const exited = new Promise<void>(resolve => child.on("close", () => resolve()));
-    const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    const server = await startWorkerd("test/runtimes/footprint/workerd/config.capnp", 60_000);
+    const { child, port } = server;
     try {
-        const port = await new Promise<number>((resolve, reject) => {
-            let control = "";
-            const fd3 = child.stdio[3] as NodeJS.ReadableStream;
-            fd3.setEncoding("utf8");
-            fd3.on("data", (d: string) => {
-                control += d;
-                for (const line of control.split("\n")) {
-                    try {
-                        const msg = JSON.parse(line) as { event?: string; socket?: string; port?: number };
-                        if (msg.event === "listen" && msg.socket === "http" && typeof msg.port === "number") resolve(msg.port);
-                    } catch {
-                        // a partial line
-                    }
-                }
-            });
-            child.on("error", reject);
-            child.on("close", code => reject(new Error(`workerd exited (${String(code)}) before listening: ${stderr.trim().slice(-600)}`)));
-        });
         const base = `http://127.0.0.1:${port}`;
         const info = await getJson<{ linearMemoryBytes: number; staticBytes: number; gc: boolean; processMemoryUsage: boolean; performanceMemory: boolean }>(`${base}/info`);
         const timeRequest = async (path: string): Promise<number> => {
@@ -211,9 +186,7 @@ async function workerdProbe(): Promise<FootprintResult> {
             notes,
         };
     } finally {
-        clearTimeout(killer);
-        child.kill("SIGTERM");
-        await exited;
+        await server.stop();
     }
 }
 

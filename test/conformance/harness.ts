@@ -44,7 +44,8 @@ import { WebRtcTransportProvider } from "@matter/main/clusters/web-rtc-transport
 import { CameraControllerDevice } from "@matter/main/devices/camera-controller";
 import { Read, Write } from "@matter/main/protocol";
 import { EndpointNumber, Status } from "@matter/main/types";
-import { expect } from "vitest";
+import nodeDataChannel from "node-datachannel";
+import { afterAll, beforeAll, expect } from "vitest";
 import { CameraAvStreamServer } from "../../src/matter/camera-av-stream-management.js";
 import { CameraNode } from "../../src/matter/camera-node.js";
 import { NodeMediaHost, OFFER_FORMATS, testPatternClip } from "../../src/media/node/index.js";
@@ -113,6 +114,33 @@ export function conformanceEnvironment(): { storage: string; cleanup: () => void
     const env = testEnvironment();
     Environment.default.vars.set("log.level", "error");
     return env;
+}
+
+/**
+ * The DUTs of one test file: the immediate app and, with `deferred`, the deferred-offer app
+ * (`--camera-deferred-offer`), started in `beforeAll` and closed in `afterAll` with everything
+ * they opened. The getters are valid inside tests and hooks.
+ */
+export function useDuts(name: string, options: { deferred?: boolean } = {}): { app: () => ConformanceHarness; deferredApp: () => ConformanceHarness } {
+    const env = conformanceEnvironment();
+    let app: ConformanceHarness | undefined;
+    let deferredApp: ConformanceHarness | undefined;
+    beforeAll(async () => {
+        [app, deferredApp] = await Promise.all([
+            ConformanceHarness.create({ name }),
+            options.deferred ? ConformanceHarness.create({ name: `${name}-deferred`, deferred: true }) : undefined,
+        ]);
+    }, 60_000);
+    afterAll(async () => {
+        await Promise.all([app?.close(), deferredApp?.close()]);
+        nodeDataChannel.cleanup();
+        env.cleanup();
+    });
+    const started = (dut: ConformanceHarness | undefined, what: string): ConformanceHarness => {
+        if (dut === undefined) throw new Error(`${what} of ${name} is not running`);
+        return dut;
+    };
+    return { app: () => started(app, "the app"), deferredApp: () => started(deferredApp, "the deferred-offer app") };
 }
 
 /** Polls `check` until it holds; throws after `timeoutMs`. */

@@ -8,11 +8,10 @@
  * immediate app; each TC starts from a reset DUT (no sessions, no streams, privacy off).
  */
 
-import nodeDataChannel from "node-datachannel";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
     ConformanceHarness,
-    conformanceEnvironment,
+    useDuts,
     EndReason,
     Status,
     StreamUsage,
@@ -21,29 +20,14 @@ import {
     valueOf,
 } from "./harness.js";
 
-const env = conformanceEnvironment();
-let app: ConformanceHarness;
-let deferredApp: ConformanceHarness;
-
-beforeAll(async () => {
-    [app, deferredApp] = await Promise.all([
-        ConformanceHarness.create({ name: "tc2-1to5" }),
-        ConformanceHarness.create({ name: "tc2-1to5-deferred", deferred: true }),
-    ]);
-}, 60_000);
-
-afterAll(async () => {
-    await Promise.all([app?.close(), deferredApp?.close()]);
-    nodeDataChannel.cleanup();
-    env.cleanup();
-});
+const duts = useDuts("tc2-1to5", { deferred: true });
 
 describe("TC_WEBRTCP_2_1", () => {
     let h: ConformanceHarness;
     let vid: number;
     let aid: number;
     beforeAll(async () => {
-        h = deferredApp;
+        h = duts.deferredApp();
         await h.reset();
     });
 
@@ -93,7 +77,7 @@ describe("TC_WEBRTCP_2_2", () => {
     let h: ConformanceHarness;
     let id: number;
     beforeAll(async () => {
-        h = app;
+        h = duts.app();
         await h.reset();
     });
 
@@ -137,7 +121,7 @@ describe("TC_WEBRTCP_2_3", () => {
     let vid: number;
     let aid: number;
     beforeAll(async () => {
-        h = app;
+        h = duts.app();
         await h.reset();
     });
 
@@ -191,7 +175,7 @@ describe("TC_WEBRTCP_2_4", () => {
     let aid: number;
     let id: number;
     beforeAll(async () => {
-        h = app;
+        h = duts.app();
         await h.reset();
     });
 
@@ -241,7 +225,7 @@ describe("TC_WEBRTCP_2_5", () => {
     let otherUsage: number | undefined;
     let id: number;
     beforeAll(async () => {
-        h = app;
+        h = duts.app();
         await h.reset();
     });
 

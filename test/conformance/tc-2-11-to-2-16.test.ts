@@ -10,16 +10,14 @@
  * SDK's test SDP.
  */
 
-import nodeDataChannel from "node-datachannel";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
-    ConformanceHarness,
     EndReason,
     OFFER_BOUND_MS,
     Status,
     StreamUsage,
     TEST_SDP,
-    conformanceEnvironment,
+    useDuts,
     expectStatus,
     valueOf,
 } from "./harness.js";
@@ -27,30 +25,15 @@ import {
 /** The session capacity the CI tests assume (`max_attempts = 5` under PICS_SDK_CI_ONLY). */
 const CI_CAPACITY = 5;
 
-const env = conformanceEnvironment();
-let app: ConformanceHarness;
-let deferredApp: ConformanceHarness;
-
-beforeAll(async () => {
-    [app, deferredApp] = await Promise.all([
-        ConformanceHarness.create({ name: "tc2-11to16" }),
-        ConformanceHarness.create({ name: "tc2-11to16-deferred", deferred: true }),
-    ]);
-}, 60_000);
-
-afterAll(async () => {
-    await Promise.all([app?.close(), deferredApp?.close()]);
-    nodeDataChannel.cleanup();
-    env.cleanup();
-});
+const duts = useDuts("tc2-11to16", { deferred: true });
 
 describe("TC_WEBRTCP_2_11", () => {
-    const h = () => deferredApp;
+    const h = () => duts.deferredApp();
     let vid: number;
     let aid: number;
     let id: number;
     beforeAll(async () => {
-        await deferredApp.reset();
+        await duts.deferredApp().reset();
     });
 
     it("step 1: read CurrentSessions → empty; allocate an audio and a video stream", async () => {
@@ -76,13 +59,13 @@ describe("TC_WEBRTCP_2_11", () => {
 });
 
 describe("TC_WEBRTCP_2_12", () => {
-    const h = () => app;
+    const h = () => duts.app();
     let vid: number;
     let aid: number;
     const ids: number[] = [];
     let extra: number;
     beforeAll(async () => {
-        await app.reset();
+        await duts.app().reset();
     });
 
     it("step 1: allocate an audio and a video stream", async () => {
@@ -117,11 +100,11 @@ describe("TC_WEBRTCP_2_12", () => {
 });
 
 describe("TC_WEBRTCP_2_13", () => {
-    const h = () => app;
+    const h = () => duts.app();
     let vid: number;
     let aid: number;
     beforeAll(async () => {
-        await app.reset();
+        await duts.app().reset();
     });
 
     it("step 1: allocate an audio and a video stream", async () => {
@@ -150,11 +133,11 @@ describe("TC_WEBRTCP_2_13", () => {
 });
 
 describe("TC_WEBRTCP_2_14", () => {
-    const h = () => app;
+    const h = () => duts.app();
     let vid: number;
     let aid: number;
     beforeAll(async () => {
-        await app.reset();
+        await duts.app().reset();
     });
 
     it("step 1: allocate an audio and a video stream", async () => {
@@ -181,15 +164,15 @@ describe("TC_WEBRTCP_2_14", () => {
 });
 
 describe("TC_WEBRTCP_2_15", () => {
-    const h = () => app;
+    const h = () => duts.app();
     const ORIGINATING_ENDPOINT = 2;
     let vid: number;
     let aid: number;
     let id: number;
     beforeAll(async () => {
-        await app.reset();
+        await duts.app().reset();
         // the TH hosts a Requestor there, so the DUT's Answer to endpoint 2 is accepted
-        await app.requestorAt(ORIGINATING_ENDPOINT);
+        await duts.app().requestorAt(ORIGINATING_ENDPOINT);
     });
 
     it("step 1: allocate an audio and a video stream", async () => {
@@ -215,11 +198,11 @@ describe("TC_WEBRTCP_2_15", () => {
 });
 
 describe("TC_WEBRTCP_2_16", () => {
-    const h = () => app;
+    const h = () => duts.app();
     let vid: number;
     let aid: number;
     beforeAll(async () => {
-        await app.reset();
+        await duts.app().reset();
     });
 
     it("step 1: allocate an audio and a video stream", async () => {

@@ -12,8 +12,7 @@
  * All on the immediate app; each TC starts from a reset DUT.
  */
 
-import nodeDataChannel from "node-datachannel";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { OFFER_FORMATS } from "../../src/media/node/index.js";
 import type { ControllerPeer } from "../media/controller-peer.js";
 import {
@@ -23,24 +22,13 @@ import {
     Status,
     StreamUsage,
     bounded,
-    conformanceEnvironment,
+    useDuts,
     expectStatus,
     until,
     valueOf,
 } from "./harness.js";
 
-const env = conformanceEnvironment();
-let app: ConformanceHarness;
-
-beforeAll(async () => {
-    app = await ConformanceHarness.create({ name: "tc2-17to23" });
-}, 60_000);
-
-afterAll(async () => {
-    await app?.close();
-    nodeDataChannel.cleanup();
-    env.cleanup();
-});
+const duts = useDuts("tc2-17to23");
 
 /** Step "allocate both": ids, validated against AllocatedAudio/VideoStreams. */
 async function allocate(h: ConformanceHarness): Promise<{ vid: number; aid: number }> {
@@ -87,14 +75,14 @@ async function answerWithCandidates(h: ConformanceHarness, offerSdp: string): Pr
 }
 
 describe("TC_WEBRTCP_2_17", () => {
-    const h = () => app;
+    const h = () => duts.app();
     let vid: number;
     let aid: number;
     let id: number;
     let peer: ControllerPeer;
     let answer: string;
     beforeAll(async () => {
-        await app.reset();
+        await duts.app().reset();
     });
 
     it("step 1: allocate an audio and a video stream", async () => {
@@ -123,13 +111,13 @@ describe("TC_WEBRTCP_2_17", () => {
 });
 
 describe("TC_WEBRTCP_2_18", () => {
-    const h = () => app;
+    const h = () => duts.app();
     let vid: number;
     let aid: number;
     let id: number;
     let offer: string;
     beforeAll(async () => {
-        await app.reset();
+        await duts.app().reset();
     });
 
     it("step 1: allocate an audio and a video stream", async () => {
@@ -161,13 +149,13 @@ describe("TC_WEBRTCP_2_18", () => {
 });
 
 describe("TC_WEBRTCP_2_19", () => {
-    const h = () => app;
+    const h = () => duts.app();
     let vid: number;
     let aid: number;
     let id: number;
     let offer: string;
     beforeAll(async () => {
-        await app.reset();
+        await duts.app().reset();
     });
 
     it("step 1: allocate an audio and a video stream", async () => {
@@ -198,13 +186,13 @@ describe("TC_WEBRTCP_2_19", () => {
 });
 
 describe("TC_WEBRTCP_2_20", () => {
-    const h = () => app;
+    const h = () => duts.app();
     let vid: number;
     let aid: number;
     let id: number;
     let peer: ControllerPeer;
     beforeAll(async () => {
-        await app.reset();
+        await duts.app().reset();
     });
 
     it("step 1: allocate an audio and a video stream", async () => {
@@ -239,13 +227,13 @@ describe("TC_WEBRTCP_2_20", () => {
 });
 
 describe("TC_WEBRTCP_2_21", () => {
-    const h = () => app;
+    const h = () => duts.app();
     let vid: number;
     let aid: number;
     let id: number;
     let peer: ControllerPeer;
     beforeAll(async () => {
-        await app.reset();
+        await duts.app().reset();
     });
 
     it("step 1: allocate an audio and a video stream", async () => {
@@ -281,12 +269,12 @@ describe("TC_WEBRTCP_2_21", () => {
 });
 
 describe("TC_WEBRTCP_2_22", () => {
-    const h = () => app;
+    const h = () => duts.app();
     let vid: number;
     let aid: number;
     let id: number;
     beforeAll(async () => {
-        await app.reset();
+        await duts.app().reset();
     });
 
     it("step 1: allocate an audio and a video stream", async () => {
@@ -326,13 +314,13 @@ describe("TC_WEBRTCP_2_22", () => {
 });
 
 describe("TC_WEBRTCP_2_23", () => {
-    const h = () => app;
+    const h = () => duts.app();
     let vid: number;
     let aid: number;
     let id: number;
     let base: { video: number; audio: number };
     beforeAll(async () => {
-        await app.reset();
+        await duts.app().reset();
     });
 
     it("step 1: allocate an audio and a video stream", async () => {

@@ -10,40 +10,23 @@
  * a reset DUT. ProvideOffer steps that expect a response send a real offer (harness.ts).
  */
 
-import nodeDataChannel from "node-datachannel";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { ControllerPeer } from "../media/controller-peer.js";
 import {
-    ConformanceHarness,
     EndReason,
     MEDIA_BOUND_MS,
     OFFER_BOUND_MS,
     Status,
     StreamUsage,
     TEST_SDP,
-    conformanceEnvironment,
+    useDuts,
     expectStatus,
     until,
     valueOf,
     type Session,
 } from "./harness.js";
 
-const env = conformanceEnvironment();
-let app: ConformanceHarness;
-let deferredApp: ConformanceHarness;
-
-beforeAll(async () => {
-    [app, deferredApp] = await Promise.all([
-        ConformanceHarness.create({ name: "tc2-27to33" }),
-        ConformanceHarness.create({ name: "tc2-27to33-deferred", deferred: true }),
-    ]);
-}, 60_000);
-
-afterAll(async () => {
-    await Promise.all([app?.close(), deferredApp?.close()]);
-    nodeDataChannel.cleanup();
-    env.cleanup();
-});
+const duts = useDuts("tc2-27to33", { deferred: true });
 
 /** The session-struct checks of TC 2.27 / 2.28 / 2.32 step "read CurrentSessions". */
 function expectValidSession(session: Session, vid: number, aid: number): void {
@@ -60,11 +43,11 @@ function expectValidSession(session: Session, vid: number, aid: number): void {
 }
 
 describe("TC_WEBRTCP_2_27", () => {
-    const h = () => deferredApp;
+    const h = () => duts.deferredApp();
     let vid: number;
     let aid: number;
     beforeAll(async () => {
-        await deferredApp.reset();
+        await duts.deferredApp().reset();
     });
 
     it("precondition: allocate an audio and a video stream", async () => {
@@ -121,12 +104,12 @@ describe("TC_WEBRTCP_2_27", () => {
 });
 
 describe("TC_WEBRTCP_2_28", () => {
-    const h = () => app;
+    const h = () => duts.app();
     let vid: number;
     let aid: number;
     let id: number;
     beforeAll(async () => {
-        await app.reset();
+        await duts.app().reset();
     });
 
     it("precondition: allocate an audio and a video stream", async () => {
@@ -164,11 +147,11 @@ describe("TC_WEBRTCP_2_28", () => {
 });
 
 describe("TC_WEBRTCP_2_29", () => {
-    const h = () => app;
+    const h = () => duts.app();
     let vid: number;
     let aid: number;
     beforeAll(async () => {
-        await app.reset();
+        await duts.app().reset();
     });
 
     it("step 1: read CurrentSessions → empty", async () => {
@@ -218,12 +201,12 @@ describe("TC_WEBRTCP_2_29", () => {
 });
 
 describe("TC_WEBRTCP_2_30", () => {
-    const h = () => app;
+    const h = () => duts.app();
     let vid: number;
     let aid: number;
     let id: number;
     beforeAll(async () => {
-        await app.reset();
+        await duts.app().reset();
     });
 
     it("step 1: read CurrentSessions → empty", async () => {
@@ -264,13 +247,13 @@ describe("TC_WEBRTCP_2_30", () => {
 });
 
 describe("TC_WEBRTCP_2_31", () => {
-    const h = () => app;
+    const h = () => duts.app();
     let vid: number;
     let aid: number;
     let nonLiveView: number | undefined;
     let id: number;
     beforeAll(async () => {
-        await app.reset();
+        await duts.app().reset();
     });
 
     it("step 1: read CurrentSessions → empty", async () => {
@@ -331,12 +314,12 @@ describe("TC_WEBRTCP_2_31", () => {
 });
 
 describe("TC_WEBRTCP_2_32", () => {
-    const h = () => app;
+    const h = () => duts.app();
     let vid: number;
     let aid: number;
     let id: number;
     beforeAll(async () => {
-        await app.reset();
+        await duts.app().reset();
     });
 
     it("precondition: allocate an audio and a video stream", async () => {
@@ -364,7 +347,7 @@ describe("TC_WEBRTCP_2_32", () => {
 });
 
 describe("TC_WEBRTCP_2_33", () => {
-    const h = () => app;
+    const h = () => duts.app();
     let vid: number;
     let aid: number;
     let session1: { id: number; peer: ControllerPeer };
@@ -393,7 +376,7 @@ describe("TC_WEBRTCP_2_33", () => {
     }
 
     beforeAll(async () => {
-        await app.reset();
+        await duts.app().reset();
     });
 
     it("precondition: CurrentSessions, AllocatedAudioStreams and AllocatedVideoStreams are empty", async () => {

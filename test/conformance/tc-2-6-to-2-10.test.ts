@@ -4,15 +4,13 @@
  * OriginatingEndpointID. All on the immediate app; each TC starts from a reset DUT.
  */
 
-import nodeDataChannel from "node-datachannel";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
-    ConformanceHarness,
     DUT_ENDPOINT,
     EndReason,
     Status,
     StreamUsage,
-    conformanceEnvironment,
+    useDuts,
     expectStatus,
     valueOf,
 } from "./harness.js";
@@ -20,37 +18,26 @@ import {
 const WEBRTC_TRANSPORT_PROVIDER = 0x0553;
 const CAMERA_AV_STREAM_MANAGEMENT = 0x0551;
 
-const env = conformanceEnvironment();
-let app: ConformanceHarness;
-
-beforeAll(async () => {
-    app = await ConformanceHarness.create({ name: "tc2-6to10" });
-}, 60_000);
-
-afterAll(async () => {
-    await app?.close();
-    nodeDataChannel.cleanup();
-    env.cleanup();
-});
+const duts = useDuts("tc2-6to10");
 
 describe("TC_WEBRTCP_2_6", () => {
     beforeAll(async () => {
-        await app.reset();
+        await duts.app().reset();
     });
 
     it(`step 1: read Descriptor ServerList of endpoint ${DUT_ENDPOINT} → contains 0x0553 (WebRTC Transport Provider) and 0x0551 (CameraAvStreamManagement)`, async () => {
-        const servers = await app.serverList();
+        const servers = await duts.app().serverList();
         expect(servers).toContain(WEBRTC_TRANSPORT_PROVIDER);
         expect(servers).toContain(CAMERA_AV_STREAM_MANAGEMENT);
     });
 });
 
 describe("TC_WEBRTCP_2_7", () => {
-    const h = () => app;
+    const h = () => duts.app();
     let vid: number;
     let aid: number;
     beforeAll(async () => {
-        await app.reset();
+        await duts.app().reset();
     });
 
     it("step 1: allocate an audio and a video stream", async () => {
@@ -80,11 +67,11 @@ describe("TC_WEBRTCP_2_7", () => {
 });
 
 describe("TC_WEBRTCP_2_8", () => {
-    const h = () => app;
+    const h = () => duts.app();
     let vid: number;
     let aid: number;
     beforeAll(async () => {
-        await app.reset();
+        await duts.app().reset();
     });
 
     it("step 1: allocate an audio and a video stream", async () => {
@@ -110,7 +97,7 @@ describe("TC_WEBRTCP_2_8", () => {
 });
 
 describe("TC_WEBRTCP_2_9", () => {
-    const h = () => app;
+    const h = () => duts.app();
     let vid: number;
     let aid: number;
     const iceServers = [
@@ -118,7 +105,7 @@ describe("TC_WEBRTCP_2_9", () => {
         { urLs: ["turn:turn.example.com:3478"], username: "testuser", credential: "testpass" },
     ];
     beforeAll(async () => {
-        await app.reset();
+        await duts.app().reset();
     });
 
     /** SolicitOffer → response with a session id, then EndSession → SUCCESS (the SDK's helper). */
@@ -156,15 +143,15 @@ describe("TC_WEBRTCP_2_9", () => {
 });
 
 describe("TC_WEBRTCP_2_10", () => {
-    const h = () => app;
+    const h = () => duts.app();
     const ORIGINATING_ENDPOINT = 5;
     let vid: number;
     let aid: number;
     let id: number;
     beforeAll(async () => {
-        await app.reset();
+        await duts.app().reset();
         // the TH hosts a Requestor there, so the DUT's Offer to endpoint 5 is accepted
-        await app.requestorAt(ORIGINATING_ENDPOINT);
+        await duts.app().requestorAt(ORIGINATING_ENDPOINT);
     });
 
     it("step 1: allocate an audio and a video stream", async () => {

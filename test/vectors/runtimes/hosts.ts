@@ -14,7 +14,7 @@
  */
 
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../../../src/cli/chromium.js";
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
@@ -133,19 +133,27 @@ export function runBun(timeoutMs = 120_000): Promise<HostRun> {
     return processRun("bun", bin("bun"), ["test/vectors/runtimes/bun.ts"], ["--version"], timeoutMs);
 }
 
-/** `workerd serve` on 127.0.0.1:0; the port comes back on the control fd; then GET /run. */
-export async function runWorkerd(timeoutMs = 120_000): Promise<HostRun> {
-    const command = bin("workerd");
-    const config = "test/vectors/runtimes/workerd/config.capnp";
-    const launch = `node_modules/.bin/workerd serve ${config} --control-fd=3, then GET http://127.0.0.1:<port>/run`;
-    const v = await version(command, ["--version"]);
-    const started = performance.now();
-    const child = spawn(command, ["serve", config, "--control-fd=3"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe", "pipe"] });
+/** A running `workerd serve <config>` on 127.0.0.1:0 and the port it reported on its control fd. */
+export interface WorkerdServer {
+    child: ChildProcess;
+    port: number;
+    /** Kills it and waits for it to exit. */
+    stop(): Promise<void>;
+}
+
+/** Starts `workerd serve config --control-fd=3` (cwd: the repository) and waits until it listens. */
+export async function startWorkerd(config: string, timeoutMs: number): Promise<WorkerdServer> {
+    const child = spawn(bin("workerd"), ["serve", config, "--control-fd=3"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe", "pipe"] });
     let stderr = "";
     child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     child.stdout!.resume();
     const exited = new Promise<void>(resolve => child.on("close", () => resolve()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    const killer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    const stop = async (): Promise<void> => {
+        clearTimeout(killer);
+        child.kill("SIGTERM");
+        await exited;
+    };
     try {
         const port = await new Promise<number>((resolve, reject) => {
             let control = "";
@@ -165,6 +173,23 @@ export async function runWorkerd(timeoutMs = 120_000): Promise<HostRun> {
             child.on("error", reject);
             child.on("close", code => reject(new Error(`workerd exited (${String(code)}) before listening: ${stderr.trim().slice(-1500)}`)));
         });
+        return { child, port, stop };
+    } catch (error) {
+        await stop();
+        throw error;
+    }
+}
+
+/** `workerd serve` on 127.0.0.1:0; the port comes back on the control fd; then GET /run. */
+export async function runWorkerd(timeoutMs = 120_000): Promise<HostRun> {
+    const config = "test/vectors/runtimes/workerd/config.capnp";
+    const launch = `node_modules/.bin/workerd serve ${config} --control-fd=3, then GET http://127.0.0.1:<port>/run`;
+    const v = await version(bin("workerd"), ["--version"]);
+    const started = performance.now();
+    let server: WorkerdServer | undefined;
+    try {
+        server = await startWorkerd(config, timeoutMs);
+        const port = server.port;
         const response = await fetch(`http://127.0.0.1:${port}/run`);
         const body = (await response.json()) as SuiteResult & { error?: string; bindings?: Record<string, boolean>; byName?: string };
         const wallMs = performance.now() - started;
@@ -179,9 +204,7 @@ export async function runWorkerd(timeoutMs = 120_000): Promise<HostRun> {
     } catch (error) {
         return { runtime: "workerd", version: v, launch, wallMs: performance.now() - started, error: String(error) };
     } finally {
-        clearTimeout(timer);
-        child.kill("SIGTERM");
-        await exited;
+        await server?.stop();
     }
 }
 

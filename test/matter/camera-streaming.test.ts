@@ -19,11 +19,11 @@
 import nodeDataChannel from "node-datachannel";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CameraAvStreamServer } from "../../src/matter/camera-av-stream-management.js";
-import { CameraNode } from "../../src/matter/camera-node.js";
-import { NodeMediaHost, OFFER_FORMATS, testPatternClip } from "../../src/media/node/index.js";
+import type { CameraNode } from "../../src/matter/camera-node.js";
+import { OFFER_FORMATS, type NodeMediaHost } from "../../src/media/node/index.js";
 import { ControllerPeer } from "../media/controller-peer.js";
-import { TestController, testEnvironment, testPort, type CameraPeer } from "../support/matter-controller.js";
-import { answerAndStream, referenceCountsBecome, until } from "../support/streaming.js";
+import { testEnvironment, type CameraPeer, type TestController } from "../support/matter-controller.js";
+import { answerAndStream, closeCameraRig, referenceCountsBecome, startCameraRig, until, type CameraRig } from "../support/streaming.js";
 
 const VIDEO_PT = 102;
 const AUDIO_PT = 111;
@@ -37,30 +37,23 @@ afterAll(() => {
 });
 
 describe("camera node with a matter.js controller", () => {
-    const cameraPort = testPort();
+    let rig: CameraRig;
     let media: NodeMediaHost;
     let camera: CameraNode;
     let controller: TestController;
     let peer: CameraPeer;
     let videoId: number;
     let audioId: number;
-    const peers: ControllerPeer[] = [];
+    let peers: ControllerPeer[];
 
     beforeAll(async () => {
-        media = new NodeMediaHost({ video: testPatternClip() });
-        camera = await CameraNode.create({ media, id: "cam-stream", port: cameraPort });
-        await camera.start();
-        controller = await TestController.create("ctl-stream", testPort(), cameraPort);
-        peer = await controller.commission(cameraPort);
-        ({ video: videoId, audio: audioId } = await peer.allocateStreams());
+        rig = await startCameraRig("stream");
+        ({ media, camera, controller, peer, peers } = rig);
+        ({ video: videoId, audio: audioId } = rig.streams);
     }, 60_000);
 
     afterAll(async () => {
-        for (const p of peers) p.close();
-        // the camera first: closed after its controller, it waits out its sessions with it
-        await camera?.close();
-        await controller?.close();
-        media?.close();
+        await closeCameraRig(rig);
     });
 
     it("commissions and exposes a camera endpoint", () => {
@@ -194,29 +187,21 @@ describe("camera node with a matter.js controller", () => {
 });
 
 describe("camera node in deferred-offer mode", () => {
-    const cameraPort = testPort();
+    let rig: CameraRig;
     let media: NodeMediaHost;
     let camera: CameraNode;
     let controller: TestController;
     let peer: CameraPeer;
     let streams: { video: number; audio: number };
-    const peers: ControllerPeer[] = [];
+    let peers: ControllerPeer[];
 
     beforeAll(async () => {
-        media = new NodeMediaHost({ video: testPatternClip(), deferredOfferDelayMs: 1500 });
-        camera = await CameraNode.create({ media, id: "cam-deferred", port: cameraPort });
-        await camera.start();
-        controller = await TestController.create("ctl-deferred", testPort(), cameraPort);
-        peer = await controller.commission(cameraPort);
-        streams = await peer.allocateStreams();
+        rig = await startCameraRig("deferred", { deferredOfferDelayMs: 1500 });
+        ({ media, camera, controller, peer, streams, peers } = rig);
     }, 60_000);
 
     afterAll(async () => {
-        for (const p of peers) p.close();
-        // the camera first: closed after its controller, it waits out its sessions with it
-        await camera?.close();
-        await controller?.close();
-        media?.close();
+        await closeCameraRig(rig);
     });
 
     // TC_WEBRTCP_2_11 (deferred SolicitOffer: Offer within 30 s), carried on to media and EndSession

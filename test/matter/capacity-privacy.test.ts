@@ -18,11 +18,11 @@
 import nodeDataChannel from "node-datachannel";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CameraAvStreamServer } from "../../src/matter/camera-av-stream-management.js";
-import { CameraNode } from "../../src/matter/camera-node.js";
-import { NodeMediaHost, OFFER_FORMATS, testPatternClip } from "../../src/media/node/index.js";
+import type { CameraNode } from "../../src/matter/camera-node.js";
+import { OFFER_FORMATS, type NodeMediaHost } from "../../src/media/node/index.js";
 import { ControllerPeer } from "../media/controller-peer.js";
-import { TestController, testEnvironment, testPort, type CameraPeer } from "../support/matter-controller.js";
-import { answerAndStream, referenceCountsBecome, until } from "../support/streaming.js";
+import { testEnvironment, type CameraPeer, type TestController } from "../support/matter-controller.js";
+import { answerAndStream, closeCameraRig, referenceCountsBecome, startCameraRig, until, type CameraRig } from "../support/streaming.js";
 
 const RESOURCE_EXHAUSTED = 0x89;
 const INVALID_IN_STATE = 0xcb;
@@ -33,13 +33,13 @@ const RECORDING = 1;
 
 describe("capacity and privacy", () => {
     const env = testEnvironment();
-    const cameraPort = testPort();
+    let rig: CameraRig;
     let media: NodeMediaHost;
     let camera: CameraNode;
     let controller: TestController;
     let peer: CameraPeer;
     let streams: { video: number; audio: number };
-    const peers: ControllerPeer[] = [];
+    let peers: ControllerPeer[];
 
     /** SolicitOffer with the allocated streams; the session is registered with the controller. */
     async function solicit(streamUsage = LIVE_VIEW): Promise<number> {
@@ -55,20 +55,12 @@ describe("capacity and privacy", () => {
     }
 
     beforeAll(async () => {
-        media = new NodeMediaHost({ video: testPatternClip() });
-        camera = await CameraNode.create({ media, id: "cam-capacity", port: cameraPort });
-        await camera.start();
-        controller = await TestController.create("ctl-capacity", testPort(), cameraPort);
-        peer = await controller.commission(cameraPort);
-        streams = await peer.allocateStreams();
+        rig = await startCameraRig("capacity");
+        ({ media, camera, controller, peer, streams, peers } = rig);
     }, 60_000);
 
     afterAll(async () => {
-        for (const p of peers) p.close();
-        // the camera first: closed after its controller, it waits out its sessions with it
-        await camera?.close();
-        await controller?.close();
-        media?.close();
+        await closeCameraRig(rig);
         nodeDataChannel.cleanup();
         env.cleanup();
     });

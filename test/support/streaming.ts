@@ -5,9 +5,42 @@
  */
 
 import { expect } from "vitest";
-import { OFFER_FORMATS } from "../../src/media/node/index.js";
+import { CameraNode } from "../../src/matter/camera-node.js";
+import { NodeMediaHost, OFFER_FORMATS, testPatternClip, type NodeMediaHostOptions } from "../../src/media/node/index.js";
 import type { ControllerPeer } from "../media/controller-peer.js";
-import type { CameraPeer, TestController } from "./matter-controller.js";
+import { TestController, testPort, type CameraPeer } from "./matter-controller.js";
+
+/** A Node camera commissioned by one controller, with a video and an audio stream allocated. */
+export interface CameraRig {
+    media: NodeMediaHost;
+    camera: CameraNode;
+    controller: TestController;
+    peer: CameraPeer;
+    streams: { video: number; audio: number };
+    /** Controller-side WebRTC peers the tests open; closed with the rig. */
+    peers: ControllerPeer[];
+}
+
+/** Starts a camera (ids `cam-<name>` / `ctl-<name>`), commissions it and allocates streams. */
+export async function startCameraRig(name: string, media: Partial<NodeMediaHostOptions> = {}): Promise<CameraRig> {
+    const cameraPort = testPort();
+    const host = new NodeMediaHost({ video: testPatternClip(), ...media });
+    const camera = await CameraNode.create({ media: host, id: `cam-${name}`, port: cameraPort });
+    await camera.start();
+    const controller = await TestController.create(`ctl-${name}`, testPort(), cameraPort);
+    const peer = await controller.commission(cameraPort);
+    const streams = await peer.allocateStreams();
+    return { media: host, camera, controller, peer, streams, peers: [] };
+}
+
+/** Closes the rig: peers, then the camera before its controller (closed after it, the camera waits out its sessions). */
+export async function closeCameraRig(rig: CameraRig | undefined): Promise<void> {
+    if (rig === undefined) return;
+    for (const p of rig.peers) p.close();
+    await rig.camera.close();
+    await rig.controller.close();
+    rig.media.close();
+}
 
 /** Polls `check` until it holds; throws after `timeoutMs`. */
 export async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {

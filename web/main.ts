@@ -2,6 +2,7 @@
  * The camera page. Opening it makes this tab a Matter camera:
  *
  * - reads the relay token from `?token=` and connects the worker to `ws(s)://<this host>/matter`;
+ *   `?mode=certification` starts the camera in certification mode (no default streams);
  * - claims a camera identity for the tab (identity.ts) — one tab, one camera;
  * - opens the media source: `?source=pattern` (headless runs) or the user's choice, default the
  *   webcam, falling back to the test pattern when the camera cannot be opened;
@@ -199,6 +200,7 @@ async function main(): Promise<void> {
             ...(params.get("log") !== null ? { logLevel: params.get("log") ?? "warn" } : {}),
             ...(core === "tiny" || core === "default" || core === "large" ? { core: core as CoreProfile } : {}),
             productName: `Browser Camera ${identity.name}`,
+            certification: params.get("mode") === "certification",
         },
         onStatus: renderStatus,
         onLog: log,

@@ -266,6 +266,7 @@ class CameraWorker {
                 discriminator: identity.discriminator,
                 productName: options.productName ?? "Browser Camera",
                 core: options.core ?? "default",
+                certification: options.certification === true,
                 onError: (error, context) => this.#log("warn", `${context}: ${message(error)}`),
             });
             try {
@@ -327,14 +328,6 @@ class CameraWorker {
             this.#log("info", "decommissioned: no fabric left");
             this.#schedulePush();
         });
-        camera.camera.act(agent =>
-            agent.get(CameraAvStreamServer).setSnapshotSource(async request => {
-                const media = this.#media;
-                if (media === undefined) throw new Error("no media source");
-                const image = await media.snapshot(request.requestedResolution.width, request.requestedResolution.height);
-                return { data: image.data, width: image.width, height: image.height };
-            }),
-        );
     }
 
     async #relayLost(run: Running, info: { code: number; reason: string }): Promise<void> {

@@ -23,6 +23,12 @@ export interface StartOptions {
     core?: CoreProfile;
     /** Shown as product name / node label. */
     productName?: string;
+    /**
+     * Certification mode: no default video/audio streams (empty lists after commissioning), as the
+     * certification steps expect. Default false: stream 0 of each kind always exists, for
+     * controllers that never allocate (SmartThings, Home Assistant).
+     */
+    certification?: boolean;
 }
 
 export type CameraState = "stopped" | "starting" | "online" | "relay-lost" | "failed";

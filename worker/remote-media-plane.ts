@@ -162,6 +162,13 @@ export class RemoteMediaPlane implements MediaPlane {
         return false;
     }
 
+    /** The page's current frame as a JPEG of exactly that size (CaptureSnapshot). */
+    async snapshot(resolution: { width: number; height: number }): Promise<{ data: Uint8Array; width: number; height: number }> {
+        if (this.#closed) throw new Error("media plane closed");
+        const image = await this.#page.snapshot(resolution.width, resolution.height);
+        return { data: image.data, width: image.width, height: image.height };
+    }
+
     /** Sessions the adapter tracks (tests). */
     sessionIds(): number[] {
         return [...this.#entries.keys()];

@@ -24,6 +24,8 @@ export interface CameraArgs {
     productId: number;
     /** Local address for WebRTC ICE; undefined binds every interface. */
     webrtcBind: string | undefined;
+    /** Certification mode: no default streams (empty stream lists after commissioning). */
+    certification: boolean;
     help: boolean;
     ignored: string[];
 }
@@ -39,6 +41,7 @@ export const DEFAULTS: CameraArgs = {
     vendorId: 0xfff1,
     productId: 0x8001,
     webrtcBind: undefined,
+    certification: false,
     help: false,
     ignored: [],
 };
@@ -54,6 +57,9 @@ Options (--name value or --name=value):
   --port N                 Matter UDP/TCP port (default ${DEFAULTS.port})
   --storage PATH           storage directory (default ${DEFAULTS.storagePath}); also --KVS PATH
   --camera-deferred-offer  answer SolicitOffer with DeferredOffer=TRUE
+  --certification          certification mode: no default video/audio stream 0, so the stream
+                           lists are empty after commissioning, as the TC_AVSM/TC_WEBRTCP steps
+                           expect (default: stream 0 of each kind exists for SmartThings / HA)
   --profile NAME           WASM core profile: ${PROFILES.join(", ")} (default ${DEFAULTS.profile})
   --factory-reset          erase the storage before starting
   --webrtc-bind ADDRESS    local address for WebRTC (default: every interface)
@@ -63,7 +69,7 @@ Options (--name value or --name=value):
 export class ArgumentError extends Error {}
 
 const VALUE_OPTIONS = new Set(["passcode", "discriminator", "port", "storage", "kvs", "profile", "vendor-id", "product-id", "webrtc-bind"]);
-const FLAG_OPTIONS = new Set(["camera-deferred-offer", "factory-reset", "help"]);
+const FLAG_OPTIONS = new Set(["camera-deferred-offer", "factory-reset", "certification", "help"]);
 
 function integer(name: string, text: string, min: number, max: number): number {
     const value = /^(0x[0-9a-f]+|\d+)$/i.test(text) ? Number(text) : NaN;
@@ -92,6 +98,7 @@ export function parseCameraArgs(argv: readonly string[]): CameraArgs {
             const on = value !== "false";
             if (name === "camera-deferred-offer") args.deferredOffer = on;
             else if (name === "factory-reset") args.factoryReset = on;
+            else if (name === "certification") args.certification = on;
             else args.help = on;
             continue;
         }

@@ -52,6 +52,7 @@ const camera = await CameraNode.create({
     discriminator: args.discriminator,
     vendorId: args.vendorId,
     productId: args.productId,
+    certification: args.certification,
     onError: (error, context) => console.error(`camera: ${context}: ${error instanceof Error ? error.message : String(error)}`),
 });
 camera.engine.subscribe(change => {
@@ -61,7 +62,9 @@ camera.engine.subscribe(change => {
 await camera.start();
 
 const caps = camera.engine.core.capacities;
-console.log(`camera: online on port ${args.port}, core profile ${args.profile} (${caps.sessions} sessions, SDP ${caps.sdpLen} B)`);
+console.log(
+    `camera: online on port ${args.port}, core profile ${args.profile} (${caps.sessions} sessions, SDP ${caps.sdpLen} B), ${args.certification ? "certification mode (no default streams)" : "default mode (video and audio stream 0 always allocated)"}`,
+);
 if (camera.commissioned) {
     console.log("camera: commissioned; waiting for controllers");
 } else {

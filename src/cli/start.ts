@@ -38,6 +38,7 @@ Camera options:
   --cameras N            with --headless: open N tabs = N cameras (default 1)
   --source webcam|pattern  with --headless: the video source (default pattern)
   --mdns IFACE           advertise mDNS only on this relay-host interface (e.g. lo)
+  --certification        certification mode: no default streams (see README, "Two modes")
   --profile-dir DIR      with --headless: Chromium profile, keeps the cameras' IndexedDB (default dist/chromium-profile)
   --rebuild              rebuild the page even if dist/web looks current
 
@@ -51,6 +52,7 @@ interface StartArgs {
     mdns: string | undefined;
     profileDir: string;
     rebuild: boolean;
+    certification: boolean;
 }
 
 function fail(text: string): never {
@@ -68,6 +70,7 @@ function parse(argv: string[]): StartArgs {
         // under the git-ignored dist/, and not in .camera-storage (the Node camera's --factory-reset deletes that)
         profileDir: join(ROOT, "dist", "chromium-profile"),
         rebuild: false,
+        certification: false,
     };
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i] ?? "";
@@ -84,6 +87,9 @@ function parse(argv: string[]): StartArgs {
                 break;
             case "rebuild":
                 args.rebuild = true;
+                break;
+            case "certification":
+                args.certification = true;
                 break;
             case "cameras": {
                 const n = Number(take());
@@ -175,7 +181,10 @@ try {
     fail(code === "EADDRINUSE" ? `port ${args.relay.port} is in use (try --port 0, or stop the other relay)` : `cannot start the relay: ${String(error)}`);
 }
 
-const extra = [args.mdns !== undefined ? `&mdns=${encodeURIComponent(args.mdns)}` : ""].join("");
+const extra = [
+    args.mdns !== undefined ? `&mdns=${encodeURIComponent(args.mdns)}` : "",
+    args.certification ? "&mode=certification" : "",
+].join("");
 const pageUrl = `${relay.pageUrl}${extra}`;
 console.log(`start: relay ${relay.policy.describe()}`);
 console.log(`start: open this page — that tab becomes a Matter camera:\n\n    ${pageUrl}\n`);

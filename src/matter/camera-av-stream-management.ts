@@ -15,6 +15,14 @@
  *   OnScreenDisplay feature: `CameraAvStreamServer.with("Video", "Audio", "Snapshot", "Privacy",
  *   "Watermark", "OnScreenDisplay")`. The flags are only recorded on the stream; nothing draws them.
  *
+ * Default streams (`State.defaultStreams`, set by the camera node factory outside certification
+ * mode): SmartThings and Home Assistant name video stream 0 and audio stream 0 without ever
+ * allocating them (shared/reference/real-controllers.md §5). With the flag, video stream 0 (H.264
+ * LiveView, the sensor's range) and audio stream 0 (Opus mono 48 kHz LiveView) always exist: made
+ * at first start, made again at start and right after a deallocation if they are missing. They are
+ * ordinary allocated streams (persisted, reference-counted, reusable by an identical allocation).
+ * Without the flag the lists start empty, as TC_AVSM_2_2 / 2_5 and the TC_WEBRTCP steps expect.
+ *
  * Coupling with the WebRTC Transport Provider behavior (which keeps its sessions in the WASM engine):
  *
  * - `streamContext()` is the engine's `StreamContext`, computed from state: the allocated video and
@@ -41,8 +49,10 @@
  *   hard-codes "not null" as well).
  * - Ending WebRTC sessions when a privacy mode turns on (spec: End with reason PrivacyMode) is the
  *   provider's job, triggered by `streamContextChanged`.
- * - CaptureSnapshot returns the frame of an installed `SnapshotSource`, else a fixed 640x480 JPEG
- *   (colour bars, `fixtures/snapshot-jpeg.ts`).
+ * - CaptureSnapshot asks the installed `SnapshotSource` for the current frame at the requested
+ *   resolution clamped into the stream's MinResolution..MaxResolution (so the image always fits
+ *   the range the controller allocated); without a source it returns a fixed 640x480 JPEG (colour
+ *   bars, `fixtures/snapshot-jpeg.ts`) whatever the range.
  * - Allocated streams persist (quality N); after a restart their ReferenceCount is reset to 0, as the
  *   spec requires it to be recomputed at runtime and no session survives a restart.
  */
@@ -119,6 +129,7 @@ export class CameraAvStreamServer extends Base {
 
     override initialize(): void {
         this.#resetReferenceCounts();
+        this.#ensureDefaultStreams();
         this.#seedIdCounters();
 
         const events = this.events;
@@ -322,6 +333,7 @@ export class CameraAvStreamServer extends Base {
         checkDeallocatable("video", stream.videoStreamId, references, stream.streamUsage);
         this.state.allocatedVideoStreams = streams.filter(s => s !== stream).map(copyVideo);
         logger.info(`video stream ${request.videoStreamId} deallocated`);
+        this.#ensureDefaultStreams();
     }
 
     // ── audio ───────────────────────────────────────────────────────────────────────────────────
@@ -385,6 +397,7 @@ export class CameraAvStreamServer extends Base {
         checkDeallocatable("audio", stream.audioStreamId, references, stream.streamUsage);
         this.state.allocatedAudioStreams = streams.filter(s => s !== stream).map(copyAudio);
         logger.info(`audio stream ${request.audioStreamId} deallocated`);
+        this.#ensureDefaultStreams();
     }
 
     // ── snapshot ────────────────────────────────────────────────────────────────────────────────
@@ -487,13 +500,14 @@ export class CameraAvStreamServer extends Base {
 
         const snapshotStreamId = stream.snapshotStreamId;
         const imageCodec = stream.imageCodec;
+        const resolution = clampResolution({ width, height }, stream.minResolution, stream.maxResolution);
         const source = this.internal.snapshotSource;
         let image: SnapshotImage;
         if (source === undefined) {
             image = { data: snapshotFixtureJpeg(), width: SNAPSHOT_FIXTURE_WIDTH, height: SNAPSHOT_FIXTURE_HEIGHT };
         } else {
             try {
-                image = await source({ snapshotStreamId, requestedResolution: { width, height } });
+                image = await source({ snapshotStreamId, requestedResolution: resolution });
             } catch (error) {
                 if (error instanceof StatusResponseError) throw error;
                 logger.warn("snapshot source failed", error);
@@ -543,6 +557,23 @@ export class CameraAvStreamServer extends Base {
         if (this.internal.lastContext !== undefined && sameContext(context, this.internal.lastContext)) return;
         this.internal.lastContext = this.streamContext();
         this.events.streamContextChanged.emit(context);
+    }
+
+    /**
+     * Default mode: video stream 0 and audio stream 0 exist. Called at start and after each
+     * deallocation; an id 0 held by any stream of that kind counts as present.
+     */
+    #ensureDefaultStreams(): void {
+        const state = this.state;
+        if (!state.defaultStreams) return;
+        if (!state.allocatedVideoStreams.some(s => s.videoStreamId === DEFAULT_STREAM_ID)) {
+            state.allocatedVideoStreams = [defaultVideoStream(state), ...state.allocatedVideoStreams.map(copyVideo)];
+            logger.info(`default video stream ${DEFAULT_STREAM_ID} allocated`);
+        }
+        if (!state.allocatedAudioStreams.some(s => s.audioStreamId === DEFAULT_STREAM_ID)) {
+            state.allocatedAudioStreams = [defaultAudioStream(state), ...state.allocatedAudioStreams.map(copyAudio)];
+            logger.info(`default audio stream ${DEFAULT_STREAM_ID} allocated`);
+        }
     }
 
     /** Sessions using a stream: the live source when installed and it knows the stream, else ReferenceCount. */
@@ -677,14 +708,16 @@ export namespace CameraAvStreamServer {
             supportedSampleRates: [48_000],
             supportedBitDepths: [16],
         };
+        /**
+         * JPEG from the live source at the sensor's size and at the sizes controllers ask for
+         * thumbnails (SmartThings 640x480..1920x1080, Home Assistant exactly 1920x1080); the
+         * source scales the current frame to whatever size CaptureSnapshot settles on.
+         */
         override snapshotCapabilities: SnapshotCapabilities[] = [
-            {
-                resolution: { width: SNAPSHOT_FIXTURE_WIDTH, height: SNAPSHOT_FIXTURE_HEIGHT },
-                maxFrameRate: 10,
-                imageCodec: ImageCodec.Jpeg,
-                requiresEncodedPixels: false,
-            },
-        ];
+            { width: SNAPSHOT_FIXTURE_WIDTH, height: SNAPSHOT_FIXTURE_HEIGHT },
+            { width: 1280, height: 720 },
+            { width: 1920, height: 1080 },
+        ].map(resolution => ({ resolution, maxFrameRate: 10, imageCodec: ImageCodec.Jpeg, requiresEncodedPixels: false }));
         override maxNetworkBandwidth = 20_000_000;
         /**
          * Spec: the default StreamUsagePriorities shall exactly match SupportedStreamUsages. Analysis
@@ -709,6 +742,13 @@ export namespace CameraAvStreamServer {
          * at or below the engine's stream registry (MAX_STREAMS: 4 in the tiny profile).
          */
         maxStreamsPerKind = 4;
+
+        /**
+         * Not an attribute: keep video stream 0 and audio stream 0 allocated for controllers that
+         * never allocate (the camera node's default mode). False: the lists start empty
+         * (certification mode).
+         */
+        defaultStreams = false;
     }
 
     export class Events extends Base.Events {
@@ -718,6 +758,49 @@ export namespace CameraAvStreamServer {
 }
 
 // ── helpers ─────────────────────────────────────────────────────────────────────────────────────
+
+/** The id of the default video and audio streams (the id SmartThings and Home Assistant name). */
+export const DEFAULT_STREAM_ID = 0;
+
+/** The camera's own LiveView video stream: H.264 over the sensor's range. */
+function defaultVideoStream(state: CameraAvStreamServer.State): VideoStream {
+    const sensor = state.videoSensorParams;
+    const min = state.minViewportResolution;
+    return {
+        videoStreamId: DEFAULT_STREAM_ID,
+        streamUsage: StreamUsage.LiveView,
+        videoCodec: VideoCodec.H264,
+        minFrameRate: Math.min(15, sensor.maxFps),
+        maxFrameRate: sensor.maxFps,
+        minResolution: { width: min.width, height: min.height },
+        maxResolution: { width: sensor.sensorWidth, height: sensor.sensorHeight },
+        minBitRate: 100_000,
+        maxBitRate: 2_000_000,
+        keyFrameInterval: 1000,
+        referenceCount: 0,
+    };
+}
+
+/** The camera's own LiveView audio stream: Opus from the microphone's first capabilities. */
+function defaultAudioStream(state: CameraAvStreamServer.State): AudioStream {
+    const mic = state.microphoneCapabilities;
+    return {
+        audioStreamId: DEFAULT_STREAM_ID,
+        streamUsage: StreamUsage.LiveView,
+        audioCodec: AudioCodec.Opus,
+        channelCount: Math.min(1, mic.maxNumberOfChannels),
+        sampleRate: mic.supportedSampleRates[0] ?? 48_000,
+        bitRate: 32_000,
+        bitDepth: mic.supportedBitDepths[0] ?? 16,
+        referenceCount: 0,
+    };
+}
+
+/** `requested` with each side clamped into min..max. */
+function clampResolution(requested: Resolution, min: Resolution, max: Resolution): Resolution {
+    const clamp = (value: number, low: number, high: number) => Math.min(high, Math.max(low, value));
+    return { width: clamp(requested.width, min.width, max.width), height: clamp(requested.height, min.height, max.height) };
+}
 
 function fail(status: Status, message: string): never {
     throw new StatusResponseError(message, status);

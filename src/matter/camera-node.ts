@@ -11,6 +11,9 @@
  *   a time by the engine's loop while the node runs;
  * - a once-a-second tick ends sessions whose Offer is overdue (30 s).
  *
+ * Two modes (`certification`): the default keeps video and audio stream 0 allocated for real
+ * controllers that never allocate; certification mode starts with empty stream lists.
+ *
  * TCP is enabled (every WebRTC command is a Large Message command). Storage, crypto and network
  * come from the matter.js environment the node runs in: Node's file storage and sockets by
  * default; the browser worker supplies its own.
@@ -28,13 +31,18 @@ import {
     type StreamReference,
     type WebRtcHooks,
 } from "../engine/index.js";
-import { CameraAvStreamServer } from "./camera-av-stream-management.js";
+import { CameraAvStreamServer, type SnapshotImage } from "./camera-av-stream-management.js";
 import { RequestorTransport, type RequestorTransportOptions } from "./requestor-transport.js";
 import { WebRtcProviderServer } from "./webrtc-provider-server.js";
 
 /** A media plane the engine can signal once it exists. */
 export interface MediaPlane extends WebRtcHooks {
     attach(signal: OutboundSignal): void;
+    /**
+     * The current frame as an image of exactly `width`×`height` (CaptureSnapshot has already
+     * clamped it into the snapshot stream's range). Absent: snapshots are the fixed fixture.
+     */
+    snapshot?(resolution: { width: number; height: number }): Promise<SnapshotImage>;
 }
 
 export interface CameraNodeOptions {
@@ -52,6 +60,13 @@ export interface CameraNodeOptions {
     productName?: string;
     transport?: RequestorTransportOptions;
     onError?: EngineOptions["onError"];
+    /**
+     * Certification mode: no default streams, so AllocatedVideoStreams / AllocatedAudioStreams are
+     * empty after commissioning and only allocated ids are accepted, exactly as the TC_AVSM and
+     * TC_WEBRTCP steps expect. Default (false): video stream 0 and audio stream 0 always exist, for
+     * controllers that name them without allocating (SmartThings, Home Assistant).
+     */
+    certification?: boolean;
 }
 
 export const CAMERA_ENDPOINT = 1;
@@ -123,10 +138,17 @@ export class CameraNode {
                 serialNumber: `mwp-${options.id ?? "camera"}`,
             },
         });
+        const streams = CameraAvStreamServer.set({ defaultStreams: options.certification !== true });
         camera = await node.add(
-            new Endpoint(CameraDevice.with(CameraAvStreamServer, WebRtcProviderServer), { id: "camera", number: CAMERA_ENDPOINT }),
+            new Endpoint(CameraDevice.with(streams, WebRtcProviderServer), { id: "camera", number: CAMERA_ENDPOINT }),
         );
         const endpoint = camera;
+        const snapshot = media.snapshot?.bind(media);
+        if (snapshot !== undefined) {
+            await endpoint.act(agent =>
+                agent.get(CameraAvStreamServer).setSnapshotSource(request => snapshot(request.requestedResolution)),
+            );
+        }
         await endpoint.act(agent => agent.get(WebRtcProviderServer).attach(engine));
         // deallocation asks the engine itself, so no ReferenceCount write can lag a session change
         await endpoint.act(agent =>

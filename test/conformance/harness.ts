@@ -3,7 +3,7 @@
  * python test framework give a TC_WEBRTCP_2_x script, rebuilt on a matter.js controller.
  *
  * One harness = one DUT and one TH:
- * - DUT: a fresh camera node (`CameraNode`, default WASM profile) on its own port and storage
+ * - DUT: a fresh camera node (`CameraNode`, default WASM profile, certification mode) on its own port and storage
  *   directory, its media plane a `NodeMediaHost` bound to 127.0.0.1. `deferred: true` makes it the
  *   CI "deferred app" (`--camera-deferred-offer`): SolicitOffer answers DeferredOffer=TRUE and the
  *   Offer follows after `DEFERRED_OFFER_DELAY_MS`.
@@ -221,7 +221,8 @@ export class ConformanceHarness {
             bindAddress: "127.0.0.1",
             ...(deferred ? { deferredOfferDelayMs: DEFERRED_OFFER_DELAY_MS } : {}),
         });
-        const camera = await CameraNode.create({ media, id: `dut-${options.name}`, port, core: "default" });
+        // certification mode: empty stream lists after commissioning, as the SDK's CI app
+        const camera = await CameraNode.create({ media, id: `dut-${options.name}`, port, core: "default", certification: true });
         let th: TestController | undefined;
         try {
             await camera.start();

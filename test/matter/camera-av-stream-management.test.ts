@@ -216,14 +216,14 @@ describe("CameraAvStreamServer on a ServerNode", () => {
             supportedSampleRates: [48_000],
             supportedBitDepths: [16],
         });
-        expect(state.snapshotCapabilities).toEqual([
-            {
-                resolution: { width: 640, height: 480 },
-                maxFrameRate: 10,
-                imageCodec: ImageCodec.Jpeg,
-                requiresEncodedPixels: false,
-            },
-        ]);
+        // the sensor's size and the thumbnail sizes real controllers allocate (640x480..1920x1080, 1920x1080)
+        expect(state.snapshotCapabilities).toEqual(
+            [
+                { width: 640, height: 480 },
+                { width: 1280, height: 720 },
+                { width: 1920, height: 1080 },
+            ].map(resolution => ({ resolution, maxFrameRate: 10, imageCodec: ImageCodec.Jpeg, requiresEncodedPixels: false })),
+        );
         expect(state.supportedStreamUsages).toEqual([StreamUsage.LiveView, StreamUsage.Recording]);
         expect(state.streamUsagePriorities).toEqual([StreamUsage.LiveView, StreamUsage.Recording]);
         expect(state.hardPrivacyModeOn).toBe(false);
@@ -502,6 +502,98 @@ describe("CameraAvStreamServer on a ServerNode", () => {
         expect(await statusOf(invoke(s => s.snapshotStreamDeallocate({ snapshotStreamId })))).toBe("success");
         expect(await statusOf(invoke(s => s.snapshotStreamDeallocate({ snapshotStreamId })))).toBe(Status.NotFound);
         expect(camera.stateOf(CameraAvStreamServer).allocatedSnapshotStreams).toEqual([]);
+    });
+
+    it("asks the snapshot source for the requested resolution clamped into the stream's range", async () => {
+        const { invoke } = await start();
+        const asked: { width: number; height: number }[] = [];
+        await invoke(s =>
+            s.setSnapshotSource(({ requestedResolution }) => {
+                asked.push(requestedResolution);
+                return { data: new Uint8Array([0xff, 0xd8, 0xff, 0xd9]), ...requestedResolution };
+            }),
+        );
+        // SmartThings' thumbnail stream, then Home Assistant's exact 1920x1080 one
+        const wide = await invoke(s =>
+            s.snapshotStreamAllocate(
+                snapshotRequest({ maxFrameRate: 10, quality: 90, minResolution: { width: 640, height: 480 }, maxResolution: { width: 1920, height: 1080 } }),
+            ),
+        );
+        const exact = await invoke(s =>
+            s.snapshotStreamAllocate(
+                snapshotRequest({ maxFrameRate: 10, quality: 90, minResolution: { width: 1920, height: 1080 }, maxResolution: { width: 1920, height: 1080 } }),
+            ),
+        );
+        const capture = (snapshotStreamId: number, width: number, height: number) =>
+            invoke(s => s.captureSnapshot({ snapshotStreamId, requestedResolution: { width, height } }));
+        expect((await capture(wide.snapshotStreamId, 1920, 1080)).resolution).toEqual({ width: 1920, height: 1080 });
+        expect((await capture(wide.snapshotStreamId, 3840, 2160)).resolution).toEqual({ width: 1920, height: 1080 });
+        expect((await capture(wide.snapshotStreamId, 100, 100)).resolution).toEqual({ width: 640, height: 480 });
+        expect((await capture(wide.snapshotStreamId, 800, 100)).resolution).toEqual({ width: 800, height: 480 });
+        expect((await capture(exact.snapshotStreamId, 640, 480)).resolution).toEqual({ width: 1920, height: 1080 });
+        expect(asked).toEqual([
+            { width: 1920, height: 1080 },
+            { width: 1920, height: 1080 },
+            { width: 640, height: 480 },
+            { width: 800, height: 480 },
+            { width: 1920, height: 1080 },
+        ]);
+    });
+
+    it("keeps default video and audio stream 0 when asked to (the camera's default mode)", async () => {
+        const environment = testEnvironment();
+        const Defaults = CameraAvStreamServer.set({ defaultStreams: true });
+        const first = await start({ behavior: Defaults, environment });
+        let state = first.camera.stateOf(CameraAvStreamServer);
+        expect(state.allocatedVideoStreams).toEqual([
+            {
+                videoStreamId: 0,
+                streamUsage: StreamUsage.LiveView,
+                videoCodec: VideoCodec.H264,
+                minFrameRate: 15,
+                maxFrameRate: 30,
+                minResolution: { width: 320, height: 240 },
+                maxResolution: { width: 640, height: 480 },
+                minBitRate: 100_000,
+                maxBitRate: 2_000_000,
+                keyFrameInterval: 1000,
+                referenceCount: 0,
+            },
+        ]);
+        expect(state.allocatedAudioStreams).toEqual([
+            { audioStreamId: 0, streamUsage: StreamUsage.LiveView, audioCodec: AudioCodec.Opus, channelCount: 1, sampleRate: 48_000, bitRate: 32_000, bitDepth: 16, referenceCount: 0 },
+        ]);
+        expect(state.allocatedSnapshotStreams).toEqual([]);
+        expect(await first.invoke(s => s.streamContext())).toMatchObject({
+            videoStreams: [{ id: 0, usage: StreamUsage.LiveView }],
+            audioStreams: [{ id: 0, usage: StreamUsage.LiveView }],
+        });
+
+        // another allocation gets the next id; deallocating stream 0 brings it back at once
+        const { videoStreamId } = await first.invoke(s => s.videoStreamAllocate(liveVideoRequest()));
+        expect(videoStreamId).toBe(1);
+        expect(await statusOf(first.invoke(s => s.videoStreamDeallocate({ videoStreamId: 0 })))).toBe("success");
+        expect(await statusOf(first.invoke(s => s.audioStreamDeallocate({ audioStreamId: 0 })))).toBe("success");
+        state = first.camera.stateOf(CameraAvStreamServer);
+        expect(state.allocatedVideoStreams.map(s => s.videoStreamId)).toEqual([0, 1]);
+        expect(state.allocatedAudioStreams.map(s => s.audioStreamId)).toEqual([0]);
+        // in use, stream 0 is refused like any other
+        await first.invoke(s => s.setReferenceCounts([{ kind: StreamKind.Video, streamId: 0, references: 1 }]));
+        expect(await statusOf(first.invoke(s => s.videoStreamDeallocate({ videoStreamId: 0 })))).toBe(Status.InvalidInState);
+        await first.node.close();
+        node = undefined;
+
+        // persisted: the same streams after a restart, unused
+        const second = await start({ behavior: Defaults, environment });
+        state = second.camera.stateOf(CameraAvStreamServer);
+        expect(state.allocatedVideoStreams.map(s => [s.videoStreamId, s.referenceCount])).toEqual([[0, 0], [1, 0]]);
+        expect(state.allocatedAudioStreams.map(s => s.audioStreamId)).toEqual([0]);
+        await second.node.close();
+        node = undefined;
+
+        // certification mode (the flag off) on the same storage keeps what is there and adds nothing
+        const third = await start({ environment });
+        expect(third.camera.stateOf(CameraAvStreamServer).allocatedVideoStreams.map(s => s.videoStreamId)).toEqual([0, 1]);
     });
 
     it("keeps the embedded JPEG fixture identical to the committed .jpg", async () => {

@@ -157,8 +157,11 @@ describe("camera node with a matter.js controller", () => {
         }
     }, 60_000);
 
-    // TC_WEBRTCP_2_17 (streams cannot be deallocated while a session holds them; can be after EndSession)
+    // TC_WEBRTCP_2_17 (streams cannot be deallocated while a session holds them; can be after EndSession),
+    // on streams this controller allocated next to the camera's default ones
     it("refuses to deallocate streams a session uses, and deallocates them after EndSession", async () => {
+        const { video: videoId, audio: audioId } = await peer.allocateStreams();
+        expect(videoId).not.toBe(0);
         const streams = { video: videoId, audio: audioId };
         const base = await peer.referenceCounts(videoId, audioId);
         const response = await peer.solicitOffer({ videoStreamId: videoId, audioStreamId: audioId });
@@ -183,6 +186,18 @@ describe("camera node with a matter.js controller", () => {
         expect(left.video.map(s => s.videoStreamId)).not.toContain(videoId);
         expect(left.audio.map(s => s.audioStreamId)).not.toContain(audioId);
         expect(await peer.currentSessions()).toEqual([]);
+    }, 60_000);
+
+    // default mode: stream 0 of each kind always exists (SmartThings and Home Assistant name it unallocated)
+    it("keeps the default streams: deallocating stream 0 brings it back, unused", async () => {
+        expect(await peer.videoStreamDeallocate(0)).toEqual({ ok: true, value: undefined });
+        expect(await peer.audioStreamDeallocate(0)).toEqual({ ok: true, value: undefined });
+        const left = await peer.allocatedStreams();
+        expect(left.video.find(s => s.videoStreamId === 0)).toMatchObject({ streamUsage: 3, videoCodec: 0, referenceCount: 0 });
+        expect(left.audio.find(s => s.audioStreamId === 0)).toMatchObject({ streamUsage: 3, audioCodec: 0, referenceCount: 0 });
+        const response = await peer.solicitOffer({ videoStreamId: 0, audioStreamId: 0 });
+        if (!response.ok) throw new Error(`SolicitOffer refused: 0x${response.status.toString(16)}`);
+        expect(await peer.endSession(response.value.webRtcSessionId)).toEqual({ ok: true, value: undefined });
     }, 60_000);
 });
 

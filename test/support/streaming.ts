@@ -5,12 +5,17 @@
  */
 
 import { expect } from "vitest";
+import { DEFAULT_STREAM_ID } from "../../src/matter/camera-av-stream-management.js";
 import { CameraNode } from "../../src/matter/camera-node.js";
 import { NodeMediaHost, OFFER_FORMATS, testPatternClip, type NodeMediaHostOptions } from "../../src/media/node/index.js";
 import type { ControllerPeer } from "../media/controller-peer.js";
 import { TestController, testPort, type CameraPeer } from "./matter-controller.js";
 
-/** A Node camera commissioned by one controller, with a video and an audio stream allocated. */
+/**
+ * A Node camera commissioned by one controller. In the default mode `streams` are the camera's
+ * own default streams (video 0, audio 0: nothing is allocated); in certification mode the rig
+ * allocates a video and an audio stream, as the certification steps do.
+ */
 export interface CameraRig {
     media: NodeMediaHost;
     camera: CameraNode;
@@ -21,15 +26,20 @@ export interface CameraRig {
     peers: ControllerPeer[];
 }
 
-/** Starts a camera (ids `cam-<name>` / `ctl-<name>`), commissions it and allocates streams. */
-export async function startCameraRig(name: string, media: Partial<NodeMediaHostOptions> = {}): Promise<CameraRig> {
+/** Starts a camera (ids `cam-<name>` / `ctl-<name>`) and commissions it (see {@link CameraRig} for `streams`). */
+export async function startCameraRig(
+    name: string,
+    media: Partial<NodeMediaHostOptions> = {},
+    options: { certification?: boolean } = {},
+): Promise<CameraRig> {
     const cameraPort = testPort();
     const host = new NodeMediaHost({ video: testPatternClip(), ...media });
-    const camera = await CameraNode.create({ media: host, id: `cam-${name}`, port: cameraPort });
+    const certification = options.certification === true;
+    const camera = await CameraNode.create({ media: host, id: `cam-${name}`, port: cameraPort, certification });
     await camera.start();
     const controller = await TestController.create(`ctl-${name}`, testPort(), cameraPort);
     const peer = await controller.commission(cameraPort);
-    const streams = await peer.allocateStreams();
+    const streams = certification ? await peer.allocateStreams() : { video: DEFAULT_STREAM_ID, audio: DEFAULT_STREAM_ID };
     return { media: host, camera, controller, peer, streams, peers: [] };
 }
 

@@ -261,9 +261,9 @@ export class BrowserMediaHost implements MediaHostApi {
         for (const id of [...this.#sessions.keys()]) this.#drop(id, why);
     }
 
-    async snapshot(maxWidth?: number, maxHeight?: number): Promise<SnapshotData> {
+    async snapshot(width?: number, height?: number): Promise<SnapshotData> {
         const source = await this.#waitSource();
-        return source.snapshot(maxWidth, maxHeight);
+        return source.snapshot(width, height);
     }
 
     // ── host API (UI, tests) ──────────────────────────────────────────────────────────────────

@@ -32,8 +32,12 @@ export interface MediaSourceHandle {
     stream: MediaStream;
     video: MediaStreamTrack;
     audio: MediaStreamTrack | undefined;
-    /** A JPEG of the current frame, scaled down to fit `maxWidth`×`maxHeight`. */
-    snapshot(maxWidth?: number, maxHeight?: number): Promise<SnapshotData>;
+    /**
+     * A JPEG of the current frame at exactly `width`×`height` (default: the source's own size),
+     * scaled to cover that size and centre-cropped, so a 4:3 source at 16:9 loses its top and
+     * bottom rather than gaining black bars.
+     */
+    snapshot(width?: number, height?: number): Promise<SnapshotData>;
     stop(): void;
 }
 
@@ -75,7 +79,7 @@ export function openTestPattern(options: TestPatternOptions = {}): MediaSourceHa
         stream,
         video,
         audio: silence?.track,
-        snapshot: (maxWidth, maxHeight) => canvasJpeg(canvas, width, height, maxWidth, maxHeight),
+        snapshot: (w, h) => frameJpeg(canvas, width, height, w, h),
         stop() {
             ticker.stop();
             for (const track of stream.getTracks()) track.stop();
@@ -120,13 +124,9 @@ export async function openWebcam(): Promise<MediaSourceHandle> {
         stream,
         video: videoTrack,
         audio,
-        async snapshot(maxWidth, maxHeight) {
+        async snapshot(w, h) {
             if (element.readyState < 2) await new Promise<void>(resolve => element.addEventListener("loadeddata", () => resolve(), { once: true }));
-            const canvas = document.createElement("canvas");
-            canvas.width = element.videoWidth || 640;
-            canvas.height = element.videoHeight || 480;
-            canvas.getContext("2d")?.drawImage(element, 0, 0);
-            return canvasJpeg(canvas, canvas.width, canvas.height, maxWidth, maxHeight);
+            return frameJpeg(element, element.videoWidth || 640, element.videoHeight || 480, w, h);
         },
         stop() {
             for (const track of stream.getTracks()) track.stop();
@@ -225,18 +225,28 @@ function drawPattern(g: CanvasRenderingContext2D, w: number, h: number, frame: n
     g.fillText(`${title}  ·  frame ${frame}  ·  ${(elapsedMs / 1000).toFixed(1)} s`, w * 0.05, h * 0.93);
 }
 
-async function canvasJpeg(source: HTMLCanvasElement, width: number, height: number, maxWidth = width, maxHeight = height): Promise<SnapshotData> {
-    const scale = Math.min(1, maxWidth / width, maxHeight / height);
-    const w = Math.max(1, Math.round(width * scale));
-    const h = Math.max(1, Math.round(height * scale));
-    let canvas = source;
-    if (w !== width || h !== height) {
-        canvas = document.createElement("canvas");
-        canvas.width = w;
-        canvas.height = h;
-        canvas.getContext("2d")?.drawImage(source, 0, 0, w, h);
+/** Draws `source` (its size `sourceWidth`×`sourceHeight`) to cover exactly `width`×`height`, centre-cropped, as JPEG. */
+async function frameJpeg(
+    source: CanvasImageSource,
+    sourceWidth: number,
+    sourceHeight: number,
+    width = sourceWidth,
+    height = sourceHeight,
+): Promise<SnapshotData> {
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || width > 4096 || height > 4096) {
+        throw new MediaSourceError(`a snapshot of ${width}×${height} is not possible (1..4096 pixels per side)`, "other");
     }
+    const canvas = document.createElement("canvas");
+    canvas.width = width;
+    canvas.height = height;
+    const g = canvas.getContext("2d", { alpha: false });
+    if (g === null) throw new MediaSourceError("this browser cannot draw the snapshot (no 2D canvas)", "unsupported");
+    // the largest centred source rectangle with the target's aspect ratio
+    const scale = Math.max(width / sourceWidth, height / sourceHeight);
+    const cropWidth = width / scale;
+    const cropHeight = height / scale;
+    g.drawImage(source, (sourceWidth - cropWidth) / 2, (sourceHeight - cropHeight) / 2, cropWidth, cropHeight, 0, 0, width, height);
     const blob = await new Promise<Blob | null>(resolve => canvas.toBlob(resolve, "image/jpeg", 0.85));
     if (blob === null) throw new MediaSourceError("the frame could not be encoded as JPEG", "other");
-    return { data: new Uint8Array(await blob.arrayBuffer()), width: w, height: h, mimeType: "image/jpeg" };
+    return { data: new Uint8Array(await blob.arrayBuffer()), width, height, mimeType: "image/jpeg" };
 }

@@ -20,7 +20,8 @@ import nodeDataChannel from "node-datachannel";
 import { chromium, type Browser, type CDPSession, type Page } from "playwright-core";
 import { build } from "vite";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../../src/cli/chromium.js";
-import { mediaSections, pickH264, pickOpus } from "../../src/media/node/sdp.js";
+import { isH264Mode1, isOpus } from "../../src/media/offer-plan.js";
+import { mediaSections } from "../../src/media/sdp.js";
 import { startRelay, type Relay } from "../../src/relay/server.js";
 import { ControllerPeer } from "../media/controller-peer.js";
 import { TestController, testEnvironment, type CameraPeer } from "../support/matter-controller.js";
@@ -98,9 +99,9 @@ async function solicitOffer(controller: TestController, peer: CameraPeer, stream
     const sections = mediaSections(offer.sdp as string);
     const video = sections.find(s => s.kind === "video");
     const audio = sections.find(s => s.kind === "audio");
-    const h264 = video === undefined ? undefined : pickH264(video);
+    const h264 = video === undefined ? undefined : video.formats.find(isH264Mode1);
     if (video === undefined || h264 === undefined) throw new Error("the tab's Offer has no H.264 video");
-    const opus = audio === undefined ? undefined : pickOpus(audio);
+    const opus = audio === undefined ? undefined : audio.formats.find(isOpus);
     const local = new ControllerPeer({ videoPt: h264.payloadType, audioPt: opus?.payloadType ?? 111 });
     try {
         const answer = await local.answer(offer.sdp as string, video.mid, audio?.mid ?? "1");

@@ -31,7 +31,8 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import decodeQR from "qr/decode.js";
 import { build } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mediaSections, pickH264, pickOpus } from "../../src/media/node/sdp.js";
+import { isH264Mode1, isOpus } from "../../src/media/offer-plan.js";
+import { mediaSections } from "../../src/media/sdp.js";
 import { startRelay, type Relay } from "../../src/relay/server.js";
 import type { BrowserSessionStats } from "../../src/media/browser/types.js";
 import type { CameraStatus } from "../../worker/protocol.js";
@@ -175,8 +176,8 @@ describe("the browser tab is a Matter camera", () => {
         const sections = mediaSections(offer.sdp as string);
         const video = sections.find(s => s.kind === "video");
         const audio = sections.find(s => s.kind === "audio");
-        const h264 = video === undefined ? undefined : pickH264(video);
-        const opus = audio === undefined ? undefined : pickOpus(audio);
+        const h264 = video === undefined ? undefined : video.formats.find(isH264Mode1);
+        const opus = audio === undefined ? undefined : audio.formats.find(isOpus);
         if (video === undefined || h264 === undefined) throw new Error("the tab's Offer has no H.264 video");
         // the tab restricted its video m-line to H.264 packetization-mode=1 (+ RTX), 42e01f first
         expect(video.formats[0]?.codec.toUpperCase()).toBe("H264");

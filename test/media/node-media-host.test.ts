@@ -13,13 +13,13 @@ import { EndReason, StreamUsage, type IceCandidate, type OfferParams } from "../
 import {
     accessUnits,
     H264Clip,
-    mediaSections,
     NodeMediaHost,
     OFFER_FORMATS,
-    pickH264,
     TEST_PATTERN_PATH,
     testPatternClip,
 } from "../../src/media/node/index.js";
+import { isH264Mode1 } from "../../src/media/offer-plan.js";
+import { mediaSections } from "../../src/media/sdp.js";
 import { ControllerPeer } from "./controller-peer.js";
 
 type SignalCall = { kind: "offerReady" | "answerReady" | "iceCandidatesReady"; id: number } | { kind: "endSession"; id: number; reason: EndReason };
@@ -165,7 +165,7 @@ describe("NodeMediaHost on loopback", () => {
         const video = answered.find(s => s.kind === "video");
         expect(video?.direction).toBe("sendonly");
         expect(video?.formats.map(f => f.payloadType)).toEqual([102]);
-        expect(pickH264(video ?? offered[0]!)?.payloadType).toBe(102);
+        expect((video ?? offered[0]!).formats.find(isH264Mode1)?.payloadType).toBe(102);
         expect(answered.find(s => s.kind === "audio")?.formats.map(f => f.payloadType)).toEqual([111]);
 
         ctl.setRemote(answer, "answer");
@@ -297,7 +297,7 @@ describe("NodeMediaHost on loopback", () => {
             .filter(line => !/^a=(rtpmap|fmtp|rtcp-fb):102 /.test(line))
             .map(line => (line.startsWith("m=video") ? line.replace(/ 102\b/, "") : line))
             .join("\r\n");
-        await expect(host.onOffer(6, vp8Only, params(6))).rejects.toThrow(/H\.264/);
+        await expect(host.onOffer(6, vp8Only, params(6))).rejects.toThrow(/lists VP8: nothing this camera can send/);
         expect(host.sessionIds()).toEqual([]);
         expect(() => host.onAnswer(8, "v=0")).toThrow();
         expect(() => host.onIceCandidates(8, [])).toThrow();

@@ -28,7 +28,7 @@
  */
 
 import { EndReason, type IceCandidate, type IceServer, type OfferParams, type RemovalCause } from "../../engine/types.js";
-import { mediaSections, pickH264, type MediaSection } from "../node/sdp.js";
+import { h264Profile, isH264Mode1, isOpus, isVp8, planAnswer, restrictOffer, type MediaCapabilities, type PlannedTrack } from "../offer-plan.js";
 import type { MediaSourceHandle } from "./media-source.js";
 import type { BrowserSessionStats, MediaEvents, MediaHostApi, MediaLogEntry, PeerRole, SnapshotData } from "./types.js";
 
@@ -164,35 +164,27 @@ export class BrowserMediaHost implements MediaHostApi {
     }
 
     async offer(sessionId: number, sdp: string, params: OfferParams): Promise<{ sdp: string }> {
-        const sections = mediaSections(sdp);
-        const canSend = (s: MediaSection): boolean => !s.rejected && (s.direction === "recvonly" || s.direction === "sendrecv");
-        const videoSection = sections.find(s => s.kind === "video" && canSend(s));
-        const audioSection = sections.find(s => s.kind === "audio" && canSend(s));
-        if (videoSection !== undefined && pickH264(videoSection) === undefined) {
-            throw new Error(`offer's video m-line (mid ${videoSection.mid}) has no H.264 with packetization-mode=1`);
-        }
-        if (videoSection === undefined && audioSection === undefined) throw new Error("offer has no m-line this camera can send on");
+        const plan = planAnswer(sdp, browserCapabilities());
+        for (const s of plan.skipped) this.#log(sessionId, `${s.kind} m-line mid ${s.mid} not sent on: ${s.why}`);
         const source = await this.#waitSource();
 
         const existing = this.#sessions.get(sessionId);
         const pending: Session = existing ?? { id: sessionId, peer: undefined, remoteBuffer: [] };
         const peer = this.#createPeer(pending, "answerer", params);
         try {
-            await peer.pc.setRemoteDescription({ type: "offer", sdp });
+            // The browser answers from the Offer it was given: restricted to the planned formats,
+            // its Answer lists exactly them, and its sender cannot pick another one.
+            await peer.pc.setRemoteDescription({ type: "offer", sdp: restrictOffer(sdp, plan) });
             peer.remoteSet = true;
             for (const transceiver of peer.pc.getTransceivers()) {
-                if (videoSection !== undefined && transceiver.mid === videoSection.mid) {
-                    transceiver.direction = "sendonly";
-                    await transceiver.sender.replaceTrack(source.video);
-                    transceiver.sender.setStreams(source.stream);
-                    transceiver.setCodecPreferences(h264Preferences());
-                    peer.videoSender = transceiver.sender;
-                } else if (audioSection !== undefined && transceiver.mid === audioSection.mid && source.audio !== undefined) {
-                    transceiver.direction = "sendonly";
-                    await transceiver.sender.replaceTrack(source.audio);
-                    transceiver.sender.setStreams(source.stream);
-                    peer.audioSender = transceiver.sender;
-                }
+                const track = plan.video?.mid === transceiver.mid ? source.video : plan.audio?.mid === transceiver.mid ? source.audio : undefined;
+                const planned = transceiver.mid === plan.video?.mid ? plan.video : transceiver.mid === plan.audio?.mid ? plan.audio : undefined;
+                if (planned === undefined || track === undefined) continue;
+                transceiver.direction = planned.direction as RTCRtpTransceiverDirection;
+                await transceiver.sender.replaceTrack(track);
+                transceiver.sender.setStreams(source.stream);
+                if (planned.kind === "video") peer.videoSender = transceiver.sender;
+                else peer.audioSender = transceiver.sender;
             }
             await peer.pc.setLocalDescription(await peer.pc.createAnswer());
         } catch (error) {
@@ -214,7 +206,9 @@ export class BrowserMediaHost implements MediaHostApi {
             old.retire();
         }
         await this.#flushRemote(session, peer);
-        this.#log(sessionId, `answering: video ${videoSection === undefined ? "none" : `mid ${videoSection.mid}`}, audio ${audioSection === undefined || peer.audioSender === undefined ? "none" : `mid ${audioSection.mid}`}`);
+        const describe = (t: PlannedTrack | undefined, sender: RTCRtpSender | undefined) =>
+            t === undefined || sender === undefined ? "none" : `${t.format.codec} PT ${t.format.payloadType} mid ${t.mid} ${t.direction}`;
+        this.#log(sessionId, `answering: video ${describe(plan.video, peer.videoSender)}, audio ${describe(plan.audio, peer.audioSender)}`);
         this.#onChange?.();
         return { sdp: peer.pc.localDescription?.sdp ?? "" };
     }
@@ -465,6 +459,25 @@ export function h264Preferences(): RTCRtpCodec[] {
     const rest = h264.filter(c => !first.includes(c));
     if (h264.length === 0) throw new Error("this browser cannot send H.264");
     return [...first, ...rest, ...codecs.filter(c => c.mimeType.toLowerCase() === "video/rtx")];
+}
+
+/**
+ * What this browser can send: VP8, and H.264 (packetization-mode 1) at the profiles its sender
+ * lists (`RTCRtpSender.getCapabilities`); Opus for audio. The Offer's order then decides between
+ * them, so a viewer that prefers VP8 gets VP8.
+ */
+export function browserCapabilities(): MediaCapabilities {
+    const codecs = RTCRtpSender.getCapabilities("video")?.codecs ?? [];
+    const vp8 = codecs.some(c => c.mimeType.toLowerCase() === "video/vp8");
+    const h264Profiles = new Set(
+        codecs
+            .filter(c => c.mimeType.toLowerCase() === "video/h264")
+            .map(c => h264Profile({ payloadType: 0, codec: "H264", clockRate: 90_000, fmtp: c.sdpFmtpLine ?? "" })),
+    );
+    return {
+        video: format => (vp8 && isVp8(format)) || (isH264Mode1(format) && h264Profiles.has(h264Profile(format))),
+        audio: isOpus,
+    };
 }
 
 /** Matter ICE servers as RTCIceServer entries (TURN credentials kept). */

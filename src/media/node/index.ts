@@ -22,5 +22,5 @@ export {
 } from "./node-media-host.js";
 export { H264Clip, TEST_PATTERN_PATH, testPatternClip, type VideoSource } from "./video-source.js";
 export { NalType, accessUnits, isVcl, splitAnnexB, type H264AccessUnit, type NalUnit } from "./h264.js";
-export { fmtpParameters, mediaSections, mLineIndexOf, pickH264, pickOpus, type MediaDirection, type MediaSection, type RtpFormat } from "./sdp.js";
+export { fmtpParameters, mediaSections, mLineIndexOf, type MediaDirection, type MediaSection, type RtpFormat } from "../sdp.js";
 export { H264Sender, OPUS_SILENCE_20MS, OpusSilenceSender, type RtpStreamConfig, type SenderCounters } from "./senders.js";

@@ -40,7 +40,8 @@ import { randomInt } from "node:crypto";
 import { Audio, PeerConnection, Video, type RtcConfig, type Track } from "node-datachannel";
 import type { IceCandidateSink, OutboundSignal, WebRtcHooks } from "../../engine/hooks.js";
 import { EndReason, type IceCandidate, type IceServer, type OfferParams, type RemovalCause, type SolicitOutcome } from "../../engine/types.js";
-import { mediaSections, mLineIndexOf, pickH264, pickOpus, type MediaSection } from "./sdp.js";
+import { isH264Mode1, isOpus, planAnswer, type MediaCapabilities, type PlannedTrack } from "../offer-plan.js";
+import { mediaSections, mLineIndexOf, type MediaDirection } from "../sdp.js";
 import { H264Sender, OpusSilenceSender } from "./senders.js";
 import type { VideoSource } from "./video-source.js";
 
@@ -166,6 +167,8 @@ export class NodeMediaHost implements WebRtcHooks {
     readonly #bindAddress: string | null;
     readonly #deferredDelay: number | undefined;
     readonly #onLog: ((line: string) => void) | undefined;
+    /** A pre-encoded H.264 clip (any profile decodes its constrained baseline) and Opus silence. */
+    readonly #capabilities: MediaCapabilities;
     #signal: OutboundSignal | undefined;
     /** Announcements made before `attach`. */
     #unsent: ((signal: OutboundSignal) => void)[] = [];
@@ -180,6 +183,7 @@ export class NodeMediaHost implements WebRtcHooks {
         this.#deferredDelay = delay;
         this.#onLog = options.onLog;
         this.#signal = options.signal;
+        this.#capabilities = { video: isH264Mode1, ...(this.#audio ? { audio: isOpus } : {}) };
     }
 
     /** Sets the engine to signal (the engine is created with these hooks, so it comes later). */
@@ -219,33 +223,27 @@ export class NodeMediaHost implements WebRtcHooks {
 
     async onOffer(sessionId: number, sdp: string, params: OfferParams): Promise<void> {
         this.#assertOpen();
-        const sections = mediaSections(sdp);
-        const canSend = (s: MediaSection): boolean => !s.rejected && (s.direction === "recvonly" || s.direction === "sendrecv");
-        const videoSection = sections.find(s => s.kind === "video" && canSend(s));
-        const audioSection = this.#audio ? sections.find(s => s.kind === "audio" && canSend(s)) : undefined;
-        const h264 = videoSection === undefined ? undefined : pickH264(videoSection);
-        if (videoSection !== undefined && h264 === undefined) {
-            throw new Error(`offer's video m-line (mid ${videoSection.mid}) has no H.264 with packetization-mode=1`);
-        }
-        const opus = audioSection === undefined ? undefined : pickOpus(audioSection);
-        if (audioSection !== undefined && opus === undefined) this.#log(sessionId, `offer's audio m-line (mid ${audioSection.mid}) has no Opus: no audio`);
         // An offer with only a data channel (the SDK's test SDP) is answered too, with no media,
-        // as the reference camera does; one whose media m-lines all lack our codecs is refused.
-        const dataOnly = sections.every(s => s.kind !== "video" && s.kind !== "audio") && sections.some(s => s.kind === "application");
-        if (h264 === undefined && opus === undefined && !dataOnly) throw new Error("offer has no m-line this camera can send on");
-
+        // as the reference camera does; one whose video lists nothing we can send is refused.
+        const plan = planAnswer(sdp, this.#capabilities);
+        for (const s of plan.skipped) this.#log(sessionId, `${s.kind} m-line mid ${s.mid} not sent on: ${s.why}`);
+        const { video: plannedVideo, audio: plannedAudio } = plan;
         const existing = this.#sessions.get(sessionId);
         const peer = this.#createPeer(sessionId, "answerer", params);
         try {
-            if (videoSection !== undefined && h264 !== undefined) {
-                const video = new Video(videoSection.mid, "SendOnly");
-                video.addH264Codec(h264.payloadType, h264.fmtp);
-                peer.video = this.#addVideo(peer, sessionId, video, h264.payloadType);
+            // tracks on the Offer's mids with its payload types, before the Offer is applied, so
+            // libdatachannel's Answer lists exactly these formats
+            if (plannedVideo !== undefined) {
+                const { format } = plannedVideo;
+                const video = new Video(plannedVideo.mid, trackDirection(plannedVideo.direction));
+                video.addH264Codec(format.payloadType, format.fmtp);
+                peer.video = this.#addVideo(peer, sessionId, video, format.payloadType);
             }
-            if (audioSection !== undefined && opus !== undefined) {
-                const audio = new Audio(audioSection.mid, "SendOnly");
-                audio.addOpusCodec(opus.payloadType, opus.fmtp === "" ? OFFER_FORMATS.audio.fmtp : opus.fmtp);
-                peer.audio = this.#addAudio(peer, sessionId, audio, opus.payloadType);
+            if (plannedAudio !== undefined) {
+                const { format } = plannedAudio;
+                const audio = new Audio(plannedAudio.mid, trackDirection(plannedAudio.direction));
+                audio.addOpusCodec(format.payloadType, format.fmtp === "" ? OFFER_FORMATS.audio.fmtp : format.fmtp);
+                peer.audio = this.#addAudio(peer, sessionId, audio, format.payloadType);
             }
             peer.pc.setRemoteDescription(sdp, "offer");
             peer.remoteSet = true;
@@ -277,7 +275,8 @@ export class NodeMediaHost implements WebRtcHooks {
         if (session.deferTimer !== undefined) clearTimeout(session.deferTimer);
         session.deferTimer = undefined;
         this.#flushRemote(session, peer);
-        this.#log(sessionId, `answering: video ${h264 === undefined ? "none" : `PT ${h264.payloadType} mid ${videoSection?.mid}`}, audio ${opus === undefined ? "none" : `PT ${opus.payloadType} mid ${audioSection?.mid}`}`);
+        const describe = (t: PlannedTrack | undefined) => (t === undefined ? "none" : `${t.format.codec} PT ${t.format.payloadType} mid ${t.mid} ${t.direction}`);
+        this.#log(sessionId, `answering: video ${describe(plannedVideo)}, audio ${describe(plannedAudio)}`);
         this.#announceSdp(session, peer, "answer");
     }
 
@@ -543,6 +542,20 @@ export class NodeMediaHost implements WebRtcHooks {
 }
 
 const CNAME = "matter-camera";
+
+/** libdatachannel's name for a planned direction. */
+function trackDirection(direction: MediaDirection): "SendOnly" | "SendRecv" | "RecvOnly" | "Inactive" {
+    switch (direction) {
+        case "sendonly":
+            return "SendOnly";
+        case "sendrecv":
+            return "SendRecv";
+        case "recvonly":
+            return "RecvOnly";
+        default:
+            return "Inactive";
+    }
+}
 
 function randomSsrc(): number {
     return randomInt(1, 0xffffffff);

@@ -21,13 +21,14 @@
 
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "./chromium.js";
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildPage, PAGE_DIR } from "./build-page.js";
 import { parseRelayArgs, RELAY_USAGE, RelayArgumentError, type RelayArgs } from "../relay/cli-options.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const DIST = join(ROOT, "dist", "web");
+const DIST = PAGE_DIR;
 
 const USAGE = `Usage: npm start -- [options]
 
@@ -128,34 +129,10 @@ function parse(argv: string[]): StartArgs {
     }
 }
 
-/** Newest mtime under `path` (files only; skips node_modules and dotfiles). */
-function newest(path: string): number {
-    if (!existsSync(path)) return 0;
-    const info = statSync(path);
-    if (!info.isDirectory()) return info.mtimeMs;
-    let max = 0;
-    for (const entry of readdirSync(path)) {
-        if (entry.startsWith(".") || entry === "node_modules" || entry.endsWith(".png")) continue;
-        max = Math.max(max, newest(join(path, entry)));
-    }
-    return max;
-}
-
-async function buildPage(force: boolean): Promise<void> {
-    const index = join(DIST, "index.html");
-    const inputs = ["web", "worker", "src", "vite.config.ts", "build/tiny.wasm", "build/default.wasm", "build/large.wasm", "package-lock.json"];
-    const stale = !existsSync(index) || inputs.some(p => newest(join(ROOT, p)) > statSync(index).mtimeMs);
-    if (!stale && !force) return;
-    console.log("start: building the page (vite build → dist/web)…");
-    const started = performance.now();
-    const { build } = await import("vite");
-    await build({ configFile: join(ROOT, "vite.config.ts"), logLevel: "warn" });
-    console.log(`start: page built in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-}
-
 const args = parse(process.argv.slice(2));
 execFileSync(process.execPath, [join(ROOT, "src", "cli", "build-if-missing.mjs")], { cwd: ROOT, stdio: "inherit" });
-await buildPage(args.rebuild);
+const built = await buildPage({ force: args.rebuild, log: line => console.log(`start: ${line}`) });
+if (built !== undefined) console.log(`start: page built in ${(built / 1000).toFixed(1)} s`);
 
 // the relay's host sockets run matter.js' Node network: keep its per-socket debug lines out
 const { Logger } = await import("@matter/main");

@@ -116,3 +116,17 @@ export function fmtpParameters(fmtp: string): Map<string, string> {
 export function mLineIndexOf(sdp: string, mid: string): number | null {
     return mediaSections(sdp).find(s => s.mid === mid)?.index ?? null;
 }
+
+/** The candidate type (`host`, `srflx`, `prflx`, `relay`) of an ICE candidate line, or undefined. */
+export function candidateType(candidate: string): string | undefined {
+    return /\btyp\s+(\S+)/.exec(candidate)?.[1];
+}
+
+/** `sdp` without the `a=candidate` lines `keep` refuses (every other line as it was). */
+export function filterCandidates(sdp: string, keep: (candidate: string) => boolean): string {
+    const eol = sdp.includes("\r\n") ? "\r\n" : "\n";
+    return sdp
+        .split(/\r?\n/)
+        .filter(line => !line.startsWith("a=candidate:") || keep(line.slice(2)))
+        .join(eol);
+}

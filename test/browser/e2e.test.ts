@@ -29,7 +29,6 @@ import { fileURLToPath } from "node:url";
 import nodeDataChannel from "node-datachannel";
 import { chromium, type Browser, type Page } from "playwright-core";
 import decodeQR from "qr/decode.js";
-import { build } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isH264Mode1, isOpus } from "../../src/media/offer-plan.js";
 import { mediaSections } from "../../src/media/sdp.js";
@@ -195,8 +194,6 @@ describe("the browser tab is a Matter camera", () => {
     beforeAll(async () => {
         if (!existsSync(CHROMIUM_PATH)) throw new Error(`no Chromium at ${CHROMIUM_PATH}: apt-get install --no-install-recommends chromium (or set CHROMIUM_PATH)`);
         let started = performance.now();
-        await build({ configFile: `${ROOT}vite.config.ts`, logLevel: "error" });
-        timings["vite build (ms)"] = Math.round(performance.now() - started);
         const range = relayRange;
         relay = await startRelay({
             staticDir: `${ROOT}dist/web`,

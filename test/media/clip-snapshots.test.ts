@@ -202,6 +202,12 @@ describe("ClipSnapshots", () => {
         await expect(patient.capture({ width: 32, height: 24 })).resolves.toMatchObject({ width: 32, height: 24 });
     });
 
+    it("a worker that cannot start (frames missing) rejects the capture with its reason", async () => {
+        const s = source({ framesPath: "/nonexistent/frames.yuv420p.br" });
+        await expect(s.capture({ width: 64, height: 48 })).rejects.toThrow(/snapshot worker failed: .*ENOENT/);
+        expect(s.running).toBe(false);
+    });
+
     it("close() ends the worker, rejects what was pending and every later capture", async () => {
         const s = source();
         await s.capture({ width: 64, height: 48 });

@@ -1,11 +1,19 @@
 /**
  * A controller-side WebRTC peer for media tests: a node-datachannel PeerConnection that receives
- * H.264 video and Opus audio and counts what arrives (RTP of the chosen payload types only).
+ * H.264 video and Opus audio and counts what arrives: frames and keyframes of the chosen video
+ * payload type, and every RTP payload type seen on each track (`videoPayloadTypes`,
+ * `audioPayloadTypes`), so a test can check on the wire that only the answered format is sent.
  *
  * It plays the part a Matter controller's WebRTC stack plays, without Matter: the test moves its
  * SDP and candidates to the host's hooks by hand. Remote candidates are buffered until the remote
  * description is set (libdatachannel aborts the process on a candidate that comes earlier from a
  * callback).
+ *
+ * Shapes: the default offer is libdatachannel's own (video mid "v" then audio mid "a", recvonly).
+ * `shape: "smartthings"` offers what the SmartThings hub offers (real-controllers.md §1): audio
+ * first (mid "0", sendrecv, Opus 111), then video (mid "1", recvonly) with H.264 42e01f PT 96 + rtx
+ * 97 and H.265 PT 35 + rtx 36; `offerWithCandidates()` waits for gathering and returns the Offer
+ * with every candidate inline, as a controller that does not trickle sends it.
  */
 
 import { Audio, PeerConnection, Video, type DescriptionType, type Track } from "node-datachannel";
@@ -29,12 +37,22 @@ export interface ControllerOptions {
     audioPt: number;
     /** Extra video formats to put in the Offer (payload type → codec), e.g. VP8. */
     extraVideo?: { pt: number; codec: "VP8" | "VP9" }[];
+    /** The Offer's layout (see the module comment). */
+    shape?: "libdatachannel" | "smartthings";
+    /** libdatachannel ICE server URLs (`turn:user:pass@host:port`); default none. */
+    iceServers?: string[];
+    iceTransportPolicy?: "all" | "relay";
+    /** Local address to bind (default 127.0.0.1). */
+    bindAddress?: string;
 }
 
 export class ControllerPeer {
     readonly pc: PeerConnection;
     readonly video: VideoCounts = { packets: 0, frames: 0, keyframes: 0, bytes: 0, firstPacketAt: undefined, timestamps: new Set() };
     audioPackets = 0;
+    /** RTP packets per payload type on the video / audio track (RTCP excluded). */
+    readonly videoPayloadTypes = new Map<number, number>();
+    readonly audioPayloadTypes = new Map<number, number>();
     readonly localCandidates: { candidate: string; mid: string }[] = [];
     localSdp: string | undefined;
     #remoteSet = false;
@@ -44,7 +62,11 @@ export class ControllerPeer {
     readonly #localDescription: Promise<string>;
 
     constructor(readonly options: ControllerOptions) {
-        this.pc = new PeerConnection("controller", { iceServers: [], bindAddress: "127.0.0.1" });
+        this.pc = new PeerConnection("controller", {
+            iceServers: options.iceServers ?? [],
+            bindAddress: options.bindAddress ?? "127.0.0.1",
+            ...(options.iceTransportPolicy !== undefined ? { iceTransportPolicy: options.iceTransportPolicy } : {}),
+        });
         this.#localDescription = new Promise(resolve =>
             this.pc.onLocalDescription(sdp => {
                 this.localSdp ??= sdp;
@@ -71,18 +93,65 @@ export class ControllerPeer {
         audio.addOpusCodec(o.audioPt);
         const vt = this.pc.addTrack(video);
         const at = this.pc.addTrack(audio);
-        this.#tracks.push(vt, at);
-        vt.onMessage(buf => this.#onVideo(buf));
-        at.onMessage(buf => {
-            if ((buf[1] ?? 0) % 128 === o.audioPt) this.audioPackets++;
+        this.#watch(vt, at);
+    }
+
+    /** The SmartThings layout: sendrecv Opus audio first, then recvonly H.264 (+ rtx) and H.265 (+ rtx). */
+    addSmartThingsTracks(): void {
+        const o = this.options;
+        const audio = new Audio("0", "SendRecv");
+        audio.addOpusCodec(o.audioPt, "minptime=10;useinbandfec=1");
+        audio.addSSRC(0x5a5a5a5a, "smartthings", "stream", "audio0");
+        const video = new Video("1", "RecvOnly");
+        video.addH264Codec(o.videoPt, "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f");
+        video.addRTXCodec(o.videoPt + 1, o.videoPt, 90000);
+        video.addH265Codec(35);
+        video.addRTXCodec(36, 35, 90000);
+        const at = this.pc.addTrack(audio);
+        const vt = this.pc.addTrack(video);
+        this.#watch(vt, at);
+    }
+
+    #watch(video: Track, audio: Track): void {
+        this.#tracks.push(video, audio);
+        video.onMessage(buf => this.#onVideo(buf));
+        audio.onMessage(buf => {
+            const pt = rtpPayloadType(buf);
+            if (pt === undefined) return;
+            this.audioPayloadTypes.set(pt, (this.audioPayloadTypes.get(pt) ?? 0) + 1);
+            if (pt === this.options.audioPt) this.audioPackets++;
         });
     }
 
-    /** The controller offers (recvonly video + audio, mids "v" and "a"). */
+    /** The controller offers (recvonly video + audio, mids "v" and "a"; or the SmartThings shape). */
     async createOffer(): Promise<string> {
-        this.addReceivers("v", "a");
+        if (this.options.shape === "smartthings") this.addSmartThingsTracks();
+        else this.addReceivers("v", "a");
         this.pc.setLocalDescription("offer");
         return this.#localDescription;
+    }
+
+    /** As `createOffer`, but waits (bounded) for gathering and returns the Offer with every candidate inline. */
+    async offerWithCandidates(timeoutMs = 10_000): Promise<string> {
+        const complete = new Promise<void>((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`ICE gathering not complete within ${timeoutMs} ms`)), timeoutMs);
+            this.pc.onGatheringStateChange(state => {
+                if (state !== "complete") return;
+                clearTimeout(timer);
+                resolve();
+            });
+        });
+        await this.createOffer();
+        await complete;
+        const sdp = this.pc.localDescription()?.sdp;
+        if (sdp === undefined) throw new Error("no local description");
+        return sdp;
+    }
+
+    /** The selected candidate pair's local and remote types ("host", "relay", ...), once connected. */
+    selectedPair(): { local: string; remote: string } | undefined {
+        const pair = this.pc.getSelectedCandidatePair();
+        return pair === null ? undefined : { local: pair.local.type, remote: pair.remote.type };
     }
 
     /** The controller answers the host's Offer (its receivers reuse the Offer's mids). */
@@ -124,6 +193,8 @@ export class ControllerPeer {
 
     #onVideo(buf: Buffer): void {
         const b1 = buf[1] ?? 0;
+        const pt = rtpPayloadType(buf);
+        if (pt !== undefined) this.videoPayloadTypes.set(pt, (this.videoPayloadTypes.get(pt) ?? 0) + 1);
         if ((b1 & 0x7f) !== this.options.videoPt) return; // RTCP, RTX, other formats
         const v = this.video;
         v.packets++;
@@ -139,6 +210,13 @@ export class ControllerPeer {
         }
     }
     #keyInFrame = false;
+}
+
+/** The payload type of an RTP packet, or undefined for RTCP (packet types 192–223 share the byte). */
+export function rtpPayloadType(buf: Uint8Array): number | undefined {
+    if (buf.length < 12 || (buf[0] ?? 0) >> 6 !== 2) return undefined;
+    const pt = (buf[1] ?? 0) & 0x7f;
+    return pt >= 64 && pt <= 95 ? undefined : pt;
 }
 
 /** The payload of an RTP packet (after CSRCs and header extension, before padding). */

@@ -125,20 +125,31 @@ export class TestController {
      * a camera that restarts then drops the connection and its sessions with it, so the next
      * interaction opens a new CASE session instead of waiting out a stale one.
      * `tcp: false`: a controller without TCP (every interaction goes over UDP).
+     * `requestorEndpoint`: where its Requestor cluster lives (the OriginatingEndpointID it sends):
+     * 0 puts it on the root endpoint, as the SmartThings hub has it; default the next free endpoint.
      */
     static async create(
         id: string,
         port: number,
         cameraPort: number,
-        options: { preferTcp?: boolean; tcp?: boolean } = {},
+        options: { preferTcp?: boolean; tcp?: boolean; requestorEndpoint?: number } = {},
     ): Promise<TestController> {
-        const node = await ServerNode.create(ServerNode.RootEndpoint.with(ControllerBehavior), {
+        const onRoot = options.requestorEndpoint === 0;
+        const root = onRoot ? ServerNode.RootEndpoint.with(ControllerBehavior, TestRequestorServer) : ServerNode.RootEndpoint.with(ControllerBehavior);
+        const node = await ServerNode.create(root, {
             id,
             network: { port, tcp: options.tcp ?? true, ...(options.preferTcp ? { transportPreference: "tcp" as const } : {}) },
             commissioning: { enabled: false },
             controller: { adminFabricLabel: id },
         });
-        const requestor = await node.add(new Endpoint(CameraControllerDevice.with(TestRequestorServer), { id: "requestor" }));
+        const requestor: Endpoint = onRoot
+            ? node
+            : await node.add(
+                  new Endpoint(CameraControllerDevice.with(TestRequestorServer), {
+                      id: "requestor",
+                      ...(options.requestorEndpoint !== undefined ? { number: options.requestorEndpoint } : {}),
+                  }),
+              );
         await node.start();
         // post-commissioning CASE needs the camera's operational address; mDNS stays on lo
         node.env.get(PeerSet).added.on(peer => {
@@ -301,7 +312,8 @@ export class CameraPeer {
                 if (entry.kind === "attr-value") return entry.value as WebRtcTransportProvider.Attributes["currentSessions"];
             }
         }
-        return [];
+        // never "no sessions" on a read that returned nothing: that would let an empty check pass on an error
+        throw new Error("no CurrentSessions in the read");
     }
 
     /**
@@ -409,6 +421,33 @@ export class CameraPeer {
             Write(Write.Attribute({ endpoint: EndpointNumber(1), cluster: CameraAvStreamManagement, attributes: attribute, value })),
         );
         return statuses.find(s => s.status !== 0)?.status ?? 0;
+    }
+
+    videoStreamAllocate(fields: CameraAvStreamManagement.VideoStreamAllocateRequest) {
+        return this.#call(() => this.streams.videoStreamAllocate(fields));
+    }
+    audioStreamAllocate(fields: CameraAvStreamManagement.AudioStreamAllocateRequest) {
+        return this.#call(() => this.streams.audioStreamAllocate(fields));
+    }
+    snapshotStreamAllocate(fields: CameraAvStreamManagement.SnapshotStreamAllocateRequest) {
+        return this.#call(() => this.streams.snapshotStreamAllocate(fields));
+    }
+    snapshotStreamDeallocate(snapshotStreamId: number) {
+        return this.#call(() => this.streams.snapshotStreamDeallocate({ snapshotStreamId }));
+    }
+    captureSnapshot(snapshotStreamId: number | null, width: number, height: number) {
+        return this.#call(() => this.streams.captureSnapshot({ snapshotStreamId, requestedResolution: { width, height } }));
+    }
+
+    /** AllocatedSnapshotStreams, read over Matter. */
+    async allocatedSnapshotStreams(): Promise<CameraAvStreamManagement.SnapshotStream[]> {
+        const request = Read(Read.Attribute({ endpoint: EndpointNumber(1), cluster: CameraAvStreamManagement, attributes: "allocatedSnapshotStreams" }));
+        for await (const chunk of this.client.interaction.read(request)) {
+            for await (const entry of chunk) {
+                if (entry.kind === "attr-value") return entry.value as CameraAvStreamManagement.SnapshotStream[];
+            }
+        }
+        throw new Error("no AllocatedSnapshotStreams in the read");
     }
 
     videoStreamDeallocate(videoStreamId: number) {

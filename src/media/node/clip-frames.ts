@@ -41,7 +41,8 @@ export interface ClipFrames {
 
 /** Loads the committed frames (or other I420 frames of the given size, Brotli-compressed). */
 export function loadClipFrames(path: string = CLIP_FRAMES_PATH, width = CLIP_WIDTH, height = CLIP_HEIGHT): ClipFrames {
-    return clipFramesFrom(new Uint8Array(brotliDecompressSync(readFileSync(path))), width, height);
+    const yuv = brotliDecompressSync(readFileSync(path));
+    return clipFramesFrom(new Uint8Array(yuv.buffer, yuv.byteOffset, yuv.byteLength), width, height);
 }
 
 /** Wraps uncompressed I420 frames laid end to end. */

@@ -33,7 +33,7 @@
  * copy the frames fixture (`framesPath`).
  */
 
-import { Worker } from "node:worker_threads";
+import { Worker, type ResourceLimits } from "node:worker_threads";
 import { CLIP_FPS, CLIP_FRAMES_PATH, DEFAULT_JPEG_QUALITY, checkJpegQuality, checkSnapshotSize } from "./clip-frames.js";
 import type { SnapshotReply, SnapshotRequest, SnapshotWorkerData } from "./clip-snapshots-worker.js";
 
@@ -52,7 +52,17 @@ export interface ClipSnapshotsOptions {
     framesPath?: string;
     /** The worker entry (default: clip-snapshots-worker.ts beside this module); for bundled builds. */
     workerUrl?: URL;
+    /**
+     * V8 heap limits of the worker (Node; default {@link SNAPSHOT_WORKER_LIMITS}). jpeg-js builds
+     * its tables anew on every encode, so an unbounded heap grows with garbage before V8 collects
+     * it; a small heap keeps the worker's RSS flat. A worker that runs out is replaced, and the
+     * captures it held reject.
+     */
+    resourceLimits?: ResourceLimits;
 }
+
+/** Heap bounds of the snapshot worker: enough for a 4096×4096 capture, small enough to keep RSS flat. */
+export const SNAPSHOT_WORKER_LIMITS: ResourceLimits = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 4 };
 
 export interface SnapshotRequestSize {
     width: number;
@@ -97,6 +107,7 @@ export class ClipSnapshots {
     readonly #start: number;
     readonly #framesPath: string;
     readonly #workerUrl: URL;
+    readonly #resourceLimits: ResourceLimits;
     readonly #pending = new Map<number, Pending>();
     #worker: Worker | undefined;
     #nextId = 1;
@@ -119,6 +130,7 @@ export class ClipSnapshots {
         this.#start = this.#now();
         this.#framesPath = options.framesPath ?? CLIP_FRAMES_PATH;
         this.#workerUrl = options.workerUrl ?? WORKER_URL;
+        this.#resourceLimits = options.resourceLimits ?? SNAPSHOT_WORKER_LIMITS;
     }
 
     /** Frames elapsed on the clip's clock now: floor(t · fps); the frame shown is this mod N. */
@@ -152,7 +164,7 @@ export class ClipSnapshots {
         const worker = this.#ensureWorker();
         const id = this.#nextId++;
         return new Promise<Snapshot>((resolve, reject) => {
-            const timer = setTimeout(() => this.#fail(new Error(`snapshot ${width}x${height} timed out after ${this.timeoutMs} ms; worker restarted`)), this.timeoutMs);
+            const timer = setTimeout(() => void this.#fail(new Error(`snapshot ${width}x${height} timed out after ${this.timeoutMs} ms; worker restarted`)), this.timeoutMs);
             timer.unref?.();
             this.#pending.set(id, { resolve, reject, timer, width, height });
             worker.ref();
@@ -170,7 +182,7 @@ export class ClipSnapshots {
     #ensureWorker(): Worker {
         if (this.#worker !== undefined) return this.#worker;
         const data: SnapshotWorkerData = { framesPath: this.#framesPath };
-        const worker = startWorker(this.#workerUrl, data);
+        const worker = startWorker(this.#workerUrl, data, this.#resourceLimits);
         worker.unref();
         worker.on("message", (reply: SnapshotReply) => this.#settle(reply));
         worker.on("error", error => {
@@ -215,10 +227,10 @@ export class ClipSnapshots {
  * (which the Node camera runs under) registers its hooks on the main thread only there, so for a
  * .ts entry under Node the worker registers tsx's ESM hooks itself and then imports the entry.
  */
-function startWorker(url: URL, workerData: SnapshotWorkerData): Worker {
+function startWorker(url: URL, workerData: SnapshotWorkerData, resourceLimits: ResourceLimits): Worker {
     const runtime = globalThis as { Bun?: unknown; Deno?: unknown };
     if (!url.pathname.endsWith(".ts") || runtime.Bun !== undefined || runtime.Deno !== undefined) {
-        return new Worker(url, { workerData });
+        return new Worker(url, { workerData, resourceLimits });
     }
     let tsxApi: string;
     try {
@@ -227,5 +239,5 @@ function startWorker(url: URL, workerData: SnapshotWorkerData): Worker {
         throw new Error(`snapshot worker: ${url.pathname} is TypeScript and tsx is not installed to load it`, { cause: e });
     }
     const bootstrap = `import(${JSON.stringify(tsxApi)}).then(tsx => { tsx.register(); return import(${JSON.stringify(url.href)}); });`;
-    return new Worker(bootstrap, { eval: true, workerData });
+    return new Worker(bootstrap, { eval: true, workerData, resourceLimits });
 }

@@ -41,7 +41,7 @@ import { Audio, PeerConnection, Video, type RtcConfig, type Track } from "node-d
 import type { IceCandidateSink, OutboundSignal, WebRtcHooks } from "../../engine/hooks.js";
 import { EndReason, type IceCandidate, type IceServer, type OfferParams, type RemovalCause, type SolicitOutcome } from "../../engine/types.js";
 import { isH264Mode1, isOpus, planAnswer, type MediaCapabilities, type PlannedTrack } from "../offer-plan.js";
-import { mediaSections, mLineIndexOf, type MediaDirection } from "../sdp.js";
+import { candidateType, filterCandidates, mediaSections, mLineIndexOf, type MediaDirection } from "../sdp.js";
 import { H264Sender, OpusSilenceSender } from "./senders.js";
 import type { VideoSource } from "./video-source.js";
 
@@ -103,6 +103,11 @@ export interface NodeSessionStats {
 /** One node-datachannel PeerConnection and its media. */
 class Peer {
     retired = false;
+    /**
+     * ICETransportPolicy "relay": libjuice pairs every remote candidate with its host socket
+     * whatever the policy (libdatachannel#1587), so the host keeps only relayed remote candidates.
+     */
+    relayOnly = false;
     remoteSet = false;
     /** The Offer/Answer has been announced to the engine: candidates may follow. */
     sdpAnnounced = false;
@@ -245,7 +250,7 @@ export class NodeMediaHost implements WebRtcHooks {
                 audio.addOpusCodec(format.payloadType, format.fmtp === "" ? OFFER_FORMATS.audio.fmtp : format.fmtp);
                 peer.audio = this.#addAudio(peer, sessionId, audio, format.payloadType);
             }
-            peer.pc.setRemoteDescription(sdp, "offer");
+            peer.pc.setRemoteDescription(peer.relayOnly ? filterCandidates(sdp, c => candidateType(c) === "relay") : sdp, "offer");
             peer.remoteSet = true;
             await peer.localDescription; // libdatachannel answers by itself once the offer is set
         } catch (error) {
@@ -291,7 +296,7 @@ export class NodeMediaHost implements WebRtcHooks {
             this.#log(sessionId, "duplicate Answer ignored");
             return;
         }
-        peer.pc.setRemoteDescription(sdp, "answer");
+        peer.pc.setRemoteDescription(peer.relayOnly ? filterCandidates(sdp, c => candidateType(c) === "relay") : sdp, "answer");
         peer.remoteSet = true;
         const answered = new Set(mediaSections(sdp).flatMap(s => s.formats.map(f => f.payloadType)));
         if (peer.video !== undefined && !answered.has(OFFER_FORMATS.video.payloadType)) {
@@ -422,6 +427,7 @@ export class NodeMediaHost implements WebRtcHooks {
         if (this.#bindAddress !== null) config.bindAddress = this.#bindAddress;
         const pc = new PeerConnection(`matter-webrtc-${sessionId}`, config);
         const peer = new Peer(pc, role);
+        peer.relayOnly = config.iceTransportPolicy === "relay";
         pc.onLocalCandidate((candidate, mid) => this.#localCandidate(sessionId, peer, candidate, mid));
         pc.onStateChange(state => this.#stateChange(sessionId, peer, state));
         return peer;
@@ -500,6 +506,7 @@ export class NodeMediaHost implements WebRtcHooks {
         for (const c of candidates) {
             const text = c.candidate.trim();
             if (text === "" || text === "a=end-of-candidates" || text === "end-of-candidates") continue;
+            if (peer.relayOnly && candidateType(text) !== "relay") continue;
             const byIndex = c.sdpMLineIndex === null ? undefined : sections[c.sdpMLineIndex]?.mid;
             const mid = c.sdpMid ?? byIndex ?? sections[0]?.mid ?? "0";
             try {

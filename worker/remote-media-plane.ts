@@ -163,9 +163,9 @@ export class RemoteMediaPlane implements MediaPlane {
     }
 
     /** The page's current frame as a JPEG of exactly that size (CaptureSnapshot). */
-    async snapshot(resolution: { width: number; height: number }): Promise<{ data: Uint8Array; width: number; height: number }> {
+    async snapshot(resolution: { width: number; height: number }, quality: number): Promise<{ data: Uint8Array; width: number; height: number }> {
         if (this.#closed) throw new Error("media plane closed");
-        const image = await this.#page.snapshot(resolution.width, resolution.height);
+        const image = await this.#page.snapshot(resolution.width, resolution.height, quality);
         return { data: image.data, width: image.width, height: image.height };
     }
 

@@ -34,13 +34,16 @@ if (args.factoryReset) rmSync(args.storagePath, { recursive: true, force: true }
 // loaded only now, so --help and bad options answer at once
 const { Environment } = await import("@matter/main");
 const { CameraNode } = await import("../matter/camera-node.js");
-const { NodeMediaHost, testPatternClip } = await import("../media/node/index.js");
+const { ClipSnapshots, NodeMediaHost, testPatternClip } = await import("../media/node/index.js");
 // matter.js also reads argv, as `--name=value` only: our space-separated `--storage PATH` reaches
 // it as `storage=true`, so the whole "storage" variable is replaced rather than one of its keys.
 Environment.default.vars.set("storage", { path: args.storagePath });
 
+// snapshots show the frame the clip is at, on the clip's own clock
+const snapshots = new ClipSnapshots();
 const media = new NodeMediaHost({
     video: testPatternClip(),
+    snapshots,
     bindAddress: args.webrtcBind ?? null,
     ...(args.deferredOffer ? { deferredOfferDelayMs: 1500 } : {}),
 });
@@ -85,6 +88,7 @@ async function stop(signal: string): Promise<void> {
     }, 20_000).unref();
     await camera.close();
     media.close();
+    await snapshots.close();
     process.exit(0);
 }
 process.on("SIGINT", () => void stop("SIGINT"));

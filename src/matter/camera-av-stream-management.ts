@@ -51,8 +51,10 @@
  *   provider's job, triggered by `streamContextChanged`.
  * - CaptureSnapshot asks the installed `SnapshotSource` for the current frame at the requested
  *   resolution clamped into the stream's MinResolution..MaxResolution (so the image always fits
- *   the range the controller allocated); without a source it returns a fixed 640x480 JPEG (colour
- *   bars, `fixtures/snapshot-jpeg.ts`) whatever the range.
+ *   the range the controller allocated), at the stream's Quality, lowered (up to four tries) until
+ *   the JPEG fits the response (matter.js sends one TCP message of at most 64,000 bytes: a
+ *   1920x1080 frame usually needs a lower quality); without a source it returns a fixed 640x480
+ *   JPEG (colour bars, `fixtures/snapshot-jpeg.ts`) whatever the range.
  * - Allocated streams persist (quality N); after a restart their ReferenceCount is reset to 0, as the
  *   spec requires it to be recomputed at runtime and no session survives a restart.
  */
@@ -61,6 +63,7 @@ import { Logger, Node, Observable, type MaybePromise } from "@matter/main";
 import { CameraAvStreamManagementServer } from "@matter/main/behaviors/camera-av-stream-management";
 import { TimeSynchronizationBehavior } from "@matter/main/behaviors/time-synchronization";
 import { CameraAvStreamManagement } from "@matter/main/clusters/camera-av-stream-management";
+import { hasRemoteActor } from "@matter/main/protocol";
 import { Status, StatusResponseError, StreamUsage } from "@matter/main/types";
 import type { StreamContext } from "../engine/core.js";
 import { StreamKind, StreamUsage as EngineUsage, type StreamReference } from "../engine/types.js";
@@ -84,6 +87,10 @@ const MAX_KEY_FRAME_INTERVAL = 65500;
 const MAX_REFERENCE_COUNT = 255;
 /** Upper bound for CaptureSnapshotResponse.Data: the reference's kMaxLargeSecureSduLengthBytes - 100. */
 export const MAX_SNAPSHOT_BYTES = 1024 * 1024 - 100;
+/** Bytes of a CaptureSnapshotResponse around its Data (the struct, resolution, codec and invoke framing). */
+const SNAPSHOT_RESPONSE_OVERHEAD = 200;
+/** Tries at ever lower JPEG quality before a snapshot that does not fit is RESOURCE_EXHAUSTED. */
+const SNAPSHOT_QUALITY_TRIES = 4;
 
 const SENSOR_WIDTH = 640;
 const SENSOR_HEIGHT = 480;
@@ -111,7 +118,12 @@ export interface SnapshotImage {
  */
 export type SnapshotSource = (request: {
     snapshotStreamId: number;
+    /** The exact size to produce (the request clamped into the stream's range). */
     requestedResolution: { width: number; height: number };
+    /** JPEG quality 1–100: the stream's Quality, lowered when an image does not fit `maxBytes`. */
+    quality: number;
+    /** The largest image the response can carry on this exchange. */
+    maxBytes: number;
 }) => MaybePromise<SnapshotImage>;
 
 /**
@@ -501,21 +513,31 @@ export class CameraAvStreamServer extends Base {
         const snapshotStreamId = stream.snapshotStreamId;
         const imageCodec = stream.imageCodec;
         const resolution = clampResolution({ width, height }, stream.minResolution, stream.maxResolution);
+        // matter.js carries at most one TCP message (64,000 bytes by default) per response: the
+        // image must fit the exchange it goes back on, so quality gives way before size does
+        const exchangeLimit = hasRemoteActor(this.context) ? this.context.exchange.maxPayloadSize - SNAPSHOT_RESPONSE_OVERHEAD : MAX_SNAPSHOT_BYTES;
+        const maxBytes = Math.min(MAX_SNAPSHOT_BYTES, exchangeLimit);
         const source = this.internal.snapshotSource;
         let image: SnapshotImage;
         if (source === undefined) {
             image = { data: snapshotFixtureJpeg(), width: SNAPSHOT_FIXTURE_WIDTH, height: SNAPSHOT_FIXTURE_HEIGHT };
         } else {
-            try {
-                image = await source({ snapshotStreamId, requestedResolution: resolution });
-            } catch (error) {
-                if (error instanceof StatusResponseError) throw error;
-                logger.warn("snapshot source failed", error);
-                fail(Status.Failure, "the snapshot source failed");
+            let quality = stream.quality;
+            for (let attempt = 1; ; attempt++) {
+                try {
+                    image = await source({ snapshotStreamId, requestedResolution: resolution, quality, maxBytes });
+                } catch (error) {
+                    if (error instanceof StatusResponseError) throw error;
+                    logger.warn("snapshot source failed", error);
+                    fail(Status.Failure, "the snapshot source failed");
+                }
+                console.error("DEBUG snap", quality, image.data.length, maxBytes);
+                if (image.data.length <= maxBytes || attempt >= SNAPSHOT_QUALITY_TRIES) break;
+                quality = Math.max(1, Math.floor((quality * 2) / 3));
             }
         }
-        if (image.data.length > MAX_SNAPSHOT_BYTES) {
-            fail(Status.ResourceExhausted, `snapshot of ${image.data.length} bytes exceeds ${MAX_SNAPSHOT_BYTES}`);
+        if (image.data.length > maxBytes) {
+            fail(Status.ResourceExhausted, `snapshot of ${image.data.length} bytes exceeds the ${maxBytes} this response can carry`);
         }
         return {
             data: image.data,

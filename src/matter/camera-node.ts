@@ -39,10 +39,11 @@ import { WebRtcProviderServer } from "./webrtc-provider-server.js";
 export interface MediaPlane extends WebRtcHooks {
     attach(signal: OutboundSignal): void;
     /**
-     * The current frame as an image of exactly `width`×`height` (CaptureSnapshot has already
-     * clamped it into the snapshot stream's range). Absent: snapshots are the fixed fixture.
+     * The current frame as a JPEG of exactly `width`×`height` (CaptureSnapshot has already
+     * clamped it into the snapshot stream's range) at JPEG `quality` 1–100. Absent: snapshots are
+     * the fixed fixture.
      */
-    snapshot?(resolution: { width: number; height: number }): Promise<SnapshotImage>;
+    snapshot?(resolution: { width: number; height: number }, quality: number): Promise<SnapshotImage>;
 }
 
 export interface CameraNodeOptions {
@@ -146,7 +147,7 @@ export class CameraNode {
         const snapshot = media.snapshot?.bind(media);
         if (snapshot !== undefined) {
             await endpoint.act(agent =>
-                agent.get(CameraAvStreamServer).setSnapshotSource(request => snapshot(request.requestedResolution)),
+                agent.get(CameraAvStreamServer).setSnapshotSource(request => snapshot(request.requestedResolution, request.quality)),
             );
         }
         await endpoint.act(agent => agent.get(WebRtcProviderServer).attach(engine));

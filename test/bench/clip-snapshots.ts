@@ -10,6 +10,7 @@
  */
 
 import { statSync } from "node:fs";
+import { loadavg } from "node:os";
 import { CLIP_FRAMES_PATH } from "../../src/media/node/clip-frames.js";
 import { ClipSnapshots } from "../../src/media/node/clip-snapshots.js";
 
@@ -48,10 +49,15 @@ const interval = setInterval(() => {
     worstLate = Math.max(worstLate, now - last - 50);
     last = now;
 }, 50);
+// control: the same interval for 2 s with no capture (how loaded the machine is)
+await new Promise(r => setTimeout(r, 2000));
+const idleLate = worstLate;
+worstLate = 0;
 
 for (const [width, height] of [[320, 240], [640, 480], [1920, 1080]] as const) {
     const times: number[] = [];
     const sizes: number[] = [];
+    const cpu = process.cpuUsage();
     for (let i = 0; i < RUNS; i++) {
         t = performance.now();
         const shot = await source.capture({ width, height });
@@ -60,14 +66,16 @@ for (const [width, height] of [[320, 240], [640, 480], [1920, 1080]] as const) {
         // spread over the clip's frames
         await new Promise(r => setTimeout(r, 37));
     }
+    const used = process.cpuUsage(cpu);
     console.log(
-        `${`${width}x${height}`.padEnd(10)} p50 ${pct(times, 50).toFixed(0)} ms, p95 ${pct(times, 95).toFixed(0)} ms; ` +
+        `${`${width}x${height}`.padEnd(10)} p50 ${pct(times, 50).toFixed(0)} ms, p95 ${pct(times, 95).toFixed(0)} ms, ` +
+            `CPU ${((used.user + used.system) / 1000 / RUNS).toFixed(0)} ms/capture (process, all threads); ` +
             `JPEG q${source.quality} p50 ${(pct(sizes, 50) / 1024).toFixed(1)} KiB (${(Math.min(...sizes) / 1024).toFixed(1)}–${(Math.max(...sizes) / 1024).toFixed(1)})`,
     );
 }
 clearInterval(interval);
 const busy = rss();
-console.log(`main-thread 50 ms interval meanwhile: worst ${worstLate.toFixed(1)} ms late`);
+console.log(`main-thread 50 ms interval: worst ${worstLate.toFixed(1)} ms late while capturing, ${idleLate.toFixed(1)} ms in 2 s without captures (load: ${loadavg()[0]!.toFixed(2)})`);
 await source.close();
 await new Promise(r => setTimeout(r, 200));
 const closed = rss();

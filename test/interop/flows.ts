@@ -197,6 +197,11 @@ export async function smartThingsFlow(ctx: FlowContext, options: SmartThingsOpti
     if (!shot.ok) throw new Error(`CaptureSnapshot refused: 0x${shot.status.toString(16)}`);
     expect(shot.value.resolution).toEqual(FULL_HD);
     expect(jpegSize(Bytes.of(shot.value.data))).toEqual(FULL_HD);
+    // a live source: a capture a moment later shows another picture
+    await new Promise(resolve => setTimeout(resolve, 250));
+    const later = await peer.captureSnapshot(allocated.value.snapshotStreamId, FULL_HD.width, FULL_HD.height);
+    if (!later.ok) throw new Error(`CaptureSnapshot refused: 0x${later.status.toString(16)}`);
+    expect(Bytes.areEqual(Bytes.of(later.value.data), Bytes.of(shot.value.data))).toBe(false);
 
     // 4-5. ProvideOffer: singular ids 0/0, never allocated by this controller; TURN in ICEServers
     const mark = controller.received.length;

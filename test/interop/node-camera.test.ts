@@ -14,7 +14,7 @@ import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../../src/cli/chromium.js";
 import { CameraNode } from "../../src/matter/camera-node.js";
-import { NodeMediaHost, testPatternClip } from "../../src/media/node/index.js";
+import { ClipSnapshots, NodeMediaHost, testPatternClip } from "../../src/media/node/index.js";
 import { ChromiumViewer } from "../support/chromium-viewer.js";
 import { TestController, testEnvironment, testPort, type CameraPeer } from "../support/matter-controller.js";
 import { startTurnServer, type TurnServer } from "../support/turn-server.js";
@@ -27,6 +27,7 @@ describe("real controllers against the Node camera (default mode)", () => {
     const cameraPort = testPort();
     let media: NodeMediaHost;
     let camera: CameraNode;
+    const snapshots = new ClipSnapshots();
     let turn: TurnServer;
     let browser: Browser;
     let hub: TestController;
@@ -36,7 +37,7 @@ describe("real controllers against the Node camera (default mode)", () => {
     const viewers: ChromiumViewer[] = [];
 
     async function startCamera(): Promise<void> {
-        media = new NodeMediaHost({ video: testPatternClip(), bindAddress: "127.0.0.1" });
+        media = new NodeMediaHost({ video: testPatternClip(), snapshots, bindAddress: "127.0.0.1" });
         camera = await CameraNode.create({ media, id: "interop-node", port: cameraPort });
         await camera.start();
     }
@@ -59,6 +60,7 @@ describe("real controllers against the Node camera (default mode)", () => {
         for (const viewer of viewers) await viewer.close();
         await camera?.close();
         media?.close();
+        await snapshots.close();
         await hub?.close();
         await server?.close();
         await browser?.close();

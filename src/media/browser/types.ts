@@ -36,8 +36,8 @@ export interface MediaHostApi {
     end(sessionId: number, reason: EndReason, cause: RemovalCause): void;
     /** Closes every peer (the node stopped). */
     closeAll(why: string): void;
-    /** A JPEG of the current video frame at exactly `width`×`height` (default: the source's size). */
-    snapshot(width?: number, height?: number): Promise<SnapshotData>;
+    /** A JPEG of the current video frame at exactly `width`×`height` (default: the source's size), JPEG quality 1–100 (default 85). */
+    snapshot(width?: number, height?: number, quality?: number): Promise<SnapshotData>;
 }
 
 /** Calls from the page into the worker. */

@@ -32,20 +32,29 @@ export type SnapshotReply =
     | { id: number; frame: number; data: Uint8Array }
     | { id: number; error: string; range: boolean };
 
-const port = parentPort;
-if (port === null) throw new Error("clip-snapshots-worker runs as a worker thread only");
+const port = parentPort ?? fail("clip-snapshots-worker runs as a worker thread only");
+
+function fail(message: string): never {
+    throw new Error(message);
+}
 
 const frames = loadClipFrames((workerData as SnapshotWorkerData).framesPath);
 
+// one request at a time, in arrival order (renderSnapshot awaits the encoder)
+let queue: Promise<void> = Promise.resolve();
 port.on("message", (request: SnapshotRequest) => {
+    queue = queue.then(() => render(request));
+});
+
+async function render(request: SnapshotRequest): Promise<void> {
     const { id } = request;
     try {
         const frame = ((request.tick % frames.count) + frames.count) % frames.count;
-        const data = renderSnapshot(frames, frame, request.width, request.height, request.quality);
+        const data = await renderSnapshot(frames, frame, request.width, request.height, request.quality);
         const reply: SnapshotReply = { id, frame, data };
         port.postMessage(reply, [data.buffer as ArrayBuffer]);
     } catch (e) {
         const reply: SnapshotReply = { id, error: e instanceof Error ? e.message : String(e), range: e instanceof RangeError };
         port.postMessage(reply);
     }
-});
+}

@@ -8,7 +8,7 @@
  * centre-cropped (a 4:3 clip at 16:9 loses rows at the top and bottom; never letterboxed).
  *
  * The frames are the committed fixture's own decoded pictures (clip-frames.ts,
- * fixtures/SNAPSHOTS.md). Decoding, scaling and JPEG encoding (jpeg-js, pure JS) cost tens to
+ * fixtures/SNAPSHOTS.md). Converting, scaling and JPEG encoding (MozJPEG in WebAssembly) cost tens to
  * hundreds of milliseconds, and live video is paced by timers on the main thread, so they run in
  * ONE worker thread (clip-snapshots-worker.ts), started on the first capture and reused:
  *
@@ -38,7 +38,7 @@ import { CLIP_FPS, CLIP_FRAMES_PATH, DEFAULT_JPEG_QUALITY, checkJpegQuality, che
 import type { SnapshotReply, SnapshotRequest, SnapshotWorkerData } from "./clip-snapshots-worker.js";
 
 export interface ClipSnapshotsOptions {
-    /** Default JPEG quality, an integer 1–100 on jpeg-js's scale (default 85). */
+    /** Default JPEG quality, an integer 1–100 on libjpeg's scale (default 85). */
     quality?: number;
     /** Captures accepted at once, running + queued (default 4). */
     maxPending?: number;
@@ -53,16 +53,18 @@ export interface ClipSnapshotsOptions {
     /** The worker entry (default: clip-snapshots-worker.ts beside this module); for bundled builds. */
     workerUrl?: URL;
     /**
-     * V8 heap limits of the worker (Node; default {@link SNAPSHOT_WORKER_LIMITS}). jpeg-js builds
-     * its tables anew on every encode, so an unbounded heap grows with garbage before V8 collects
-     * it; a small heap keeps the worker's RSS flat. A worker that runs out is replaced, and the
-     * captures it held reject.
+     * V8 heap limits of the worker (Node; default {@link SNAPSHOT_WORKER_LIMITS}). A worker that
+     * runs out is replaced, and the captures it held reject.
      */
     resourceLimits?: ResourceLimits;
 }
 
-/** Heap bounds of the snapshot worker: enough for a 4096×4096 capture, small enough to keep RSS flat. */
-export const SNAPSHOT_WORKER_LIMITS: ResourceLimits = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 4 };
+/**
+ * Heap bounds of the snapshot worker: the RGB and RGBA buffers of a capture are garbage right
+ * after it, and an unbounded worker heap grows with them before V8 collects it. 64 MiB still fits a
+ * 4096×4096 capture (the encoder's own buffers live in its WebAssembly memory, outside the heap).
+ */
+export const SNAPSHOT_WORKER_LIMITS: ResourceLimits = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 };
 
 export interface SnapshotRequestSize {
     width: number;

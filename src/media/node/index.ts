@@ -19,7 +19,9 @@ export {
     type NodeMediaHostOptions,
     type NodeSessionStats,
     type PeerRole,
+    type SnapshotProducer,
 } from "./node-media-host.js";
+export { ClipSnapshots, SnapshotBusyError, type ClipSnapshotsOptions, type Snapshot } from "./clip-snapshots.js";
 export { H264Clip, TEST_PATTERN_PATH, testPatternClip, type VideoSource } from "./video-source.js";
 export { NalType, accessUnits, isVcl, splitAnnexB, type H264AccessUnit, type NalUnit } from "./h264.js";
 export { fmtpParameters, mediaSections, mLineIndexOf, type MediaDirection, type MediaSection, type RtpFormat } from "../sdp.js";

@@ -74,6 +74,17 @@ export interface NodeMediaHostOptions {
     audio?: boolean;
     /** One line per notable event (session id first). */
     onLog?: (line: string) => void;
+    /**
+     * Where CaptureSnapshot's images come from: JPEGs of the frame `video` shows now, at exactly
+     * the requested size (`ClipSnapshots` for the test-pattern clip). Absent: the camera answers
+     * snapshots with its fixed fixture. The host does not close it.
+     */
+    snapshots?: SnapshotProducer;
+}
+
+/** A producer of snapshot JPEGs at an exact size (e.g. `ClipSnapshots`). */
+export interface SnapshotProducer {
+    capture(size: { width: number; height: number; quality?: number }): Promise<{ data: Uint8Array; width: number; height: number }>;
 }
 
 export type PeerRole = "offerer" | "answerer";
@@ -175,6 +186,8 @@ export class NodeMediaHost implements WebRtcHooks {
     /** A pre-encoded H.264 clip (any profile decodes its constrained baseline) and Opus silence. */
     readonly #capabilities: MediaCapabilities;
     #signal: OutboundSignal | undefined;
+    /** The current frame as a JPEG of exactly that size; present when `snapshots` was given. */
+    readonly snapshot?: (resolution: { width: number; height: number }, quality: number) => Promise<{ data: Uint8Array; width: number; height: number }>;
     /** Announcements made before `attach`. */
     #unsent: ((signal: OutboundSignal) => void)[] = [];
     #closed = false;
@@ -189,6 +202,13 @@ export class NodeMediaHost implements WebRtcHooks {
         this.#onLog = options.onLog;
         this.#signal = options.signal;
         this.#capabilities = { video: isH264Mode1, ...(this.#audio ? { audio: isOpus } : {}) };
+        const snapshots = options.snapshots;
+        if (snapshots !== undefined) {
+            this.snapshot = async (resolution, quality) => {
+                const { data, width, height } = await snapshots.capture({ ...resolution, quality });
+                return { data, width, height };
+            };
+        }
     }
 
     /** Sets the engine to signal (the engine is created with these hooks, so it comes later). */

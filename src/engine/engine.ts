@@ -291,14 +291,18 @@ export class WebRtcEngine implements OutboundSignal {
     async drainOne(transport: OutboundTransport): Promise<boolean> {
         const work = this.#queue.shift();
         if (work === undefined) return false;
+        let produced = false;
         try {
             const invoke = await this.#snapshot(work);
             if (invoke === undefined) return true;
+            produced = true;
             const gate = this.#gates.get(work.sessionId);
             if (gate !== undefined) await gate.catch(() => undefined);
             await transport.send(invoke);
+            this.#outboundDone(work, true);
         } catch (error) {
             this.#onError(error, `${work.kind} for session ${work.sessionId}`);
+            if (produced) this.#outboundDone(work, false);
         } finally {
             // an End is the session's last work: its gate is no longer needed
             if (work.kind === "end") this.#gates.delete(work.sessionId);
@@ -399,6 +403,14 @@ export class WebRtcEngine implements OutboundSignal {
         }
         const references = this.core.takeReferenceChanges();
         if (references !== undefined) this.#hooks.onStreamReferencesChanged?.(references);
+    }
+
+    #outboundDone(work: OutboundWork, delivered: boolean): void {
+        try {
+            this.#hooks.onOutboundDone?.(work.sessionId, work.kind, delivered);
+        } catch (error) {
+            this.#onError(error, `outbound ${work.kind} of session ${work.sessionId} done`);
+        }
     }
 
     #cleanup(sessionId: number, reason: EndReason, cause: RemovalCause): void {

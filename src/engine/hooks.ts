@@ -14,7 +14,7 @@
  * the next one instead of being dropped.
  */
 
-import type { EndReason, IceCandidate, OfferParams, RemovalCause, SolicitOutcome, StreamReference } from "./types.js";
+import type { EndReason, IceCandidate, OfferParams, OutboundWork, RemovalCause, SolicitOutcome, StreamReference } from "./types.js";
 
 /** Result of offering one candidate to the outbound batch. */
 export type SinkResult =
@@ -51,6 +51,12 @@ export interface WebRtcHooks {
     takeIceCandidates(sessionId: number, sink: IceCandidateSink): Promise<boolean> | boolean;
     /** Reference counts of allocated streams changed (sessions took or released them). */
     onStreamReferencesChanged?(references: StreamReference[]): void;
+    /**
+     * Outbound work of `sessionId` reached the controller (`delivered`), or was given up. The Node
+     * host lets ICE start only once its Answer was delivered, so the controller has the Answer
+     * before connectivity checks and DTLS arrive.
+     */
+    onOutboundDone?(sessionId: number, kind: OutboundWork["kind"], delivered: boolean): void;
 }
 
 /** How hooks tell the engine that outbound work is ready (rs-matter's `next_outbound`). */

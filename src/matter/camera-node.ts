@@ -101,6 +101,7 @@ export class CameraNode {
             takeOfferSdp: id => media.takeOfferSdp(id),
             takeAnswerSdp: id => media.takeAnswerSdp(id),
             takeIceCandidates: (id, sink) => media.takeIceCandidates(id, sink),
+            onOutboundDone: (id, kind, delivered) => media.onOutboundDone?.(id, kind, delivered),
             onStreamReferencesChanged: (references: StreamReference[]) => {
                 media.onStreamReferencesChanged?.(references);
                 if (camera === undefined) return;

@@ -130,3 +130,29 @@ export function filterCandidates(sdp: string, keep: (candidate: string) => boole
         .filter(line => !line.startsWith("a=candidate:") || keep(line.slice(2)))
         .join(eol);
 }
+
+/** An `a=candidate` line of a description, with the m-line it belongs to. */
+export interface InlineCandidate {
+    /** The candidate attribute without `a=` ("candidate:..."). */
+    candidate: string;
+    sdpMid: string;
+    sdpMLineIndex: number;
+}
+
+/** Splits `sdp` into the description without its `a=candidate` lines and those candidates. */
+export function takeInlineCandidates(sdp: string): { sdp: string; candidates: InlineCandidate[] } {
+    const sections = mediaSections(sdp);
+    const eol = sdp.includes("\r\n") ? "\r\n" : "\n";
+    const kept: string[] = [];
+    const candidates: InlineCandidate[] = [];
+    let index = -1;
+    for (const line of sdp.split(/\r?\n/)) {
+        if (line.startsWith("m=")) index++;
+        if (index >= 0 && line.startsWith("a=candidate:")) {
+            candidates.push({ candidate: line.slice(2), sdpMid: sections[index]?.mid ?? String(index), sdpMLineIndex: index });
+            continue;
+        }
+        kept.push(line);
+    }
+    return { sdp: kept.join(eol), candidates };
+}

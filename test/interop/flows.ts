@@ -174,8 +174,12 @@ export interface SmartThingsOptions {
     turn: TurnServer;
     /** ICETransportPolicy "relay" on both sides: the media must go through the TURN server. */
     forceRelay?: boolean;
-    /** Bound for freeing a session whose viewer closed cleanly. */
-    freeLimitMs?: number;
+    /**
+     * Bound for freeing the session after the viewer closed. The replay's viewer is libdatachannel,
+     * whose close puts nothing on the wire (no DTLS close_notify, no RTCP BYE), so the camera
+     * notices it by its receiver reports stopping: the camera's RTCP-silence limit plus margin.
+     */
+    freeLimitMs: number;
 }
 
 export async function smartThingsFlow(ctx: FlowContext, options: SmartThingsOptions): Promise<FlowResult> {
@@ -214,6 +218,7 @@ export async function smartThingsFlow(ctx: FlowContext, options: SmartThingsOpti
         iceServers: iceServerUrls([{ urls: [options.turn.url], ...viewerCredentials }]),
         ...(options.forceRelay ? { iceTransportPolicy: "relay" as const } : {}),
         bindAddress: ctx.viewerAddress,
+        receiverReports: true, // the hub's libwebrtc reports reception
     });
     try {
         const offer = await viewer.offerWithCandidates();
@@ -256,7 +261,7 @@ export async function smartThingsFlow(ctx: FlowContext, options: SmartThingsOpti
         // 6. the user closes the tile: no EndSession
         const closedAt = performance.now();
         viewer.close();
-        const freeMs = await timeToFree(ctx, id, mark, { video: 0, audio: 0 }, base, closedAt, options.freeLimitMs ?? 2_000);
+        const freeMs = await timeToFree(ctx, id, mark, { video: 0, audio: 0 }, base, closedAt, options.freeLimitMs);
         return { sessionId: id, firstFrameMs, freeMs, videoCodec: video.codec, videoPayloadType: video.payloadType, pair: `${pair?.local} ↔ ${pair?.remote}` };
     } finally {
         viewer.close();

@@ -16,7 +16,7 @@
  * with every candidate inline, as a controller that does not trickle sends it.
  */
 
-import { Audio, PeerConnection, Video, type DescriptionType, type Track } from "node-datachannel";
+import { Audio, PeerConnection, RtcpReceivingSession, Video, type DescriptionType, type Track } from "node-datachannel";
 
 /** What arrived on the video track. */
 export interface VideoCounts {
@@ -44,6 +44,12 @@ export interface ControllerOptions {
     iceTransportPolicy?: "all" | "relay";
     /** Local address to bind (default 127.0.0.1). */
     bindAddress?: string;
+    /**
+     * Send RTCP receiver reports (libdatachannel's `RtcpReceivingSession`), about one per sender
+     * report, as libwebrtc and the SDK's camera controller do. Default false: a bare
+     * libdatachannel viewer sends no RTCP at all.
+     */
+    receiverReports?: boolean;
 }
 
 export class ControllerPeer {
@@ -114,6 +120,10 @@ export class ControllerPeer {
 
     #watch(video: Track, audio: Track): void {
         this.#tracks.push(video, audio);
+        if (this.options.receiverReports) {
+            video.setMediaHandler(new RtcpReceivingSession());
+            audio.setMediaHandler(new RtcpReceivingSession());
+        }
         video.onMessage(buf => this.#onVideo(buf));
         audio.onMessage(buf => {
             const pt = rtpPayloadType(buf);

@@ -13,9 +13,11 @@
  */
 
 export {
+    DEFAULT_RTCP_TIMEOUT_MS,
     NodeMediaHost,
     OFFER_FORMATS,
     iceServerUrls,
+    offerForPassiveAnswer,
     type NodeMediaHostOptions,
     type NodeSessionStats,
     type PeerRole,
@@ -25,4 +27,13 @@ export { ClipSnapshots, SnapshotBusyError, type ClipSnapshotsOptions, type Snaps
 export { H264Clip, TEST_PATTERN_PATH, testPatternClip, type VideoSource } from "./video-source.js";
 export { NalType, accessUnits, isVcl, splitAnnexB, type H264AccessUnit, type NalUnit } from "./h264.js";
 export { fmtpParameters, mediaSections, mLineIndexOf, type MediaDirection, type MediaSection, type RtpFormat } from "../sdp.js";
-export { H264Sender, OPUS_SILENCE_20MS, OpusSilenceSender, type RtpStreamConfig, type SenderCounters } from "./senders.js";
+export {
+    H264Sender,
+    KEYFRAME_REQUEST_INTERVAL_MS,
+    OPUS_SILENCE_20MS,
+    OpusSilenceSender,
+    summarizeRtcp,
+    type RtcpSummary,
+    type RtpStreamConfig,
+    type SenderCounters,
+} from "./senders.js";

@@ -531,7 +531,6 @@ export class CameraAvStreamServer extends Base {
                     logger.warn("snapshot source failed", error);
                     fail(Status.Failure, "the snapshot source failed");
                 }
-                console.error("DEBUG snap", quality, image.data.length, maxBytes);
                 if (image.data.length <= maxBytes || attempt >= SNAPSHOT_QUALITY_TRIES) break;
                 quality = Math.max(1, Math.floor((quality * 2) / 3));
             }

@@ -19,6 +19,7 @@
  * A host that builds its Answer from the Offer itself (the browser) applies `restrictOffer` to
  * the Offer first, so its Answer lists the planned format only and the sender cannot fall back to
  * another one (Chromium sends the offer's first codec it shares, whatever the Answer lists).
+ * Both hosts answer as the DTLS server (`asDtlsServer`).
  *
  * Limits: one video and one audio m-line are served (the first ones that can receive); simulcast,
  * FEC/RED and SVC are not planned; an Offer whose receivable video m-line has no format the host
@@ -203,4 +204,25 @@ export function restrictOffer(offer: string, plan: AnswerPlan): string {
         out.push(line);
     }
     return out.join(eol);
+}
+
+/**
+ * `offer` with `a=setup:actpass` replaced by `a=setup:active`, so the answering stack says
+ * `a=setup:passive` and the camera is the DTLS server (a valid answer to the original actpass
+ * Offer: RFC 5763 §5 and RFC 8842 §5.3 let the answerer take either role). An Offer that names a
+ * role itself is left as it is. Both media hosts apply it when they answer; measured reasons:
+ *
+ * - Node camera (libdatachannel answers active by default): as the client it sends its
+ *   ClientHello as soon as its own ICE check succeeds, ~50 ms before the controller has the Answer
+ *   (it comes back over Matter); a libdatachannel 0.24.5 controller drops DTLS that arrives before
+ *   its DTLS transport exists (libdatachannel#1554) and OpenSSL resends after 1 s: 35 % of
+ *   ProvideOffer sessions took ~1,030 ms to the first video RTP instead of ~85 ms.
+ * - Browser camera (Chromium answers active): in DTLS 1.2 the server sends the last flight and
+ *   counts itself connected when it sends it, the client only when it arrives, so a
+ *   libdatachannel controller (the DTLS 1.2 server) could report "connected" while the page still
+ *   waited for that flight and sent no RTP at all: connected but black. As the server, the camera
+ *   has finished before the controller can report "connected".
+ */
+export function asDtlsServer(offer: string): string {
+    return offer.replace(/^a=setup:actpass(\r?)$/gm, "a=setup:active$1");
 }

@@ -7,7 +7,7 @@
  */
 
 import nodeDataChannel from "node-datachannel";
-import { DEFAULT_RTCP_TIMEOUT_MS } from "../../src/media/node/node-media-host.js";
+import { VIEWER_SILENCE_LIMIT_MS } from "../../src/media/liveness.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChromiumViewer } from "../support/chromium-viewer.js";
 import { TestController, testEnvironment, type CameraPeer } from "../support/matter-controller.js";
@@ -16,8 +16,11 @@ import { startTurnServer, type TurnServer } from "../support/turn-server.js";
 import { haCoreFlow, haDashboardFlow, smartThingsFlow, type FlowContext, type FlowResult } from "./flows.js";
 
 const env = testEnvironment();
-/** A libdatachannel viewer's close is silent: freed once its receiver reports stop (5 s) plus margin. */
-const SILENT_VIEWER_FREE_MS = DEFAULT_RTCP_TIMEOUT_MS + 1_500;
+/**
+ * A libdatachannel viewer's close is silent: the tab frees it once nothing came from it for 5 s
+ * (its RTCP and ICE consent answers, read from getStats every 500 ms), plus margin.
+ */
+const SILENT_VIEWER_FREE_MS = VIEWER_SILENCE_LIMIT_MS + 2_500;
 const results: Record<string, FlowResult> = {};
 
 describe("real controllers against the browser camera (default mode)", () => {

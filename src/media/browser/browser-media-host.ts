@@ -5,10 +5,14 @@
  *
  * - Roles. SolicitOffer makes the page the offerer: sendonly video (H.264 preferred through
  *   `setCodecPreferences`, packetization-mode=1 with profile 42e01f first, RTX kept) and sendonly
- *   audio. ProvideOffer (a new session or a re-offer) makes it the answerer: the Offer's receivable
- *   video/audio m-lines get the source's tracks (`replaceTrack`, direction sendonly); an Offer whose
- *   video m-line has no H.264 with packetization-mode=1 is refused. A re-offer builds a new peer and
- *   swaps it in only once its Answer exists, so a failed re-offer leaves the running call alone.
+ *   audio. ProvideOffer (a new session or a re-offer) makes it the answerer: offer-plan.ts picks
+ *   what it sends (the Offer's first format this browser can send: VP8 or H.264 packetization-mode
+ *   1 at a profile its sender has; Opus), the Offer restricted to that plan is applied so the
+ *   Answer lists exactly it and the sender cannot fall back to another, the page answers as the
+ *   DTLS server, and the planned m-lines get the source's tracks (`replaceTrack`, mirrored
+ *   direction). An Offer whose video lists nothing this browser sends is refused. A re-offer builds
+ *   a new peer and swaps it in only once its Answer exists, so a failed re-offer leaves the running
+ *   call alone.
  * - ICE. The session's ICE servers (TURN credentials passed through) and transport policy; none
  *   means host candidates only, which is what a loopback or LAN controller needs. Remote
  *   candidates are buffered until the remote description is set, in both roles, and flushed after
@@ -18,9 +22,11 @@
  *   candidates are announced with `MediaEvents.candidatesReady` and taken as arrays with
  *   `takeLocalCandidates`. The worker-side adapter decides when the engine may see them (after the
  *   SDP was committed and announced), so this class may announce early.
- * - Ending. `end` closes the peer; a peer whose connection reaches "failed" by itself ends its
- *   session through `MediaEvents.sessionFailed(id, IceFailed)`. "disconnected" is left alone
- *   (it may recover; consent freshness turns a dead path into "failed").
+ * - Ending. `end` closes the peer. Controllers never send EndSession, so the page ends a session
+ *   itself (`MediaEvents.sessionFailed`, rules in liveness.ts): its DTLS transport closing (the
+ *   viewer's close_notify, UserHangup: `connectionState` would only turn "failed" ~15 s later),
+ *   nothing from the viewer (RTCP, consent checks or responses) for 5 s (MediaTimeout), ICE failing
+ *   (IceTimeout once connected, else IceFailed). "disconnected" is left alone: it may recover.
  *
  * It never decides a Matter status: a call that cannot do its work throws a plain Error (the engine
  * answers FAILURE). The media source can change at any time (`setSource`): running senders switch
@@ -28,9 +34,13 @@
  */
 
 import { EndReason, type IceCandidate, type IceServer, type OfferParams, type RemovalCause } from "../../engine/types.js";
-import { h264Profile, isH264Mode1, isOpus, isVp8, planAnswer, restrictOffer, type MediaCapabilities, type PlannedTrack } from "../offer-plan.js";
+import { SilenceWatch, VIEWER_SILENCE_LIMIT_MS } from "../liveness.js";
+import { asDtlsServer, h264Profile, isH264Mode1, isOpus, isVp8, planAnswer, restrictOffer, type MediaCapabilities, type PlannedTrack } from "../offer-plan.js";
 import type { MediaSourceHandle } from "./media-source.js";
 import type { BrowserSessionStats, MediaEvents, MediaHostApi, MediaLogEntry, PeerRole, SnapshotData } from "./types.js";
+
+/** How often the page reads a connected peer's stats for signs of its viewer (liveness.ts). */
+const SILENCE_POLL_MS = 500;
 
 /** How long a session waits for a media source that is still opening (e.g. a camera prompt). */
 const SOURCE_WAIT_MS = 10_000;
@@ -46,6 +56,10 @@ class Peer {
     lastBytes = 0;
     lastStatsAt = 0;
     bitrateKbps = 0;
+    /** The peer reached "connected" at least once. */
+    connectedOnce = false;
+    /** Polls what the viewer sends (RTCP) once connected; see liveness.ts. */
+    silenceTimer: ReturnType<typeof setInterval> | undefined;
 
     constructor(
         readonly pc: RTCPeerConnection,
@@ -55,6 +69,7 @@ class Peer {
     retire(): void {
         if (this.retired) return;
         this.retired = true;
+        clearInterval(this.silenceTimer);
         try {
             this.pc.close();
         } catch {
@@ -75,6 +90,11 @@ export interface BrowserMediaHostOptions {
     onLog?: (entry: MediaLogEntry) => void;
     /** Called when a session's peer is created or closed (UI refresh). */
     onChange?: () => void;
+    /**
+     * End a session whose viewer was heard (RTCP, ICE consent) and then not for this long
+     * (MediaTimeout). Default {@link VIEWER_SILENCE_LIMIT_MS}; `null` turns the check off.
+     */
+    silenceLimitMs?: number | null;
 }
 
 export class BrowserMediaHost implements MediaHostApi {
@@ -84,6 +104,7 @@ export class BrowserMediaHost implements MediaHostApi {
     #events: MediaEvents | undefined;
     #source: MediaSourceHandle | undefined;
     #sourceWaiters: ((source: MediaSourceHandle) => void)[] = [];
+    readonly #silenceLimit: number | null;
     /** Sessions whose peer this host closed: sessionId → the peer's connectionState after close ("closed"). */
     readonly closedPeers = new Map<number, RTCPeerConnectionState>();
 
@@ -91,6 +112,7 @@ export class BrowserMediaHost implements MediaHostApi {
         this.#source = options.source;
         this.#onLog = options.onLog;
         this.#onChange = options.onChange;
+        this.#silenceLimit = options.silenceLimitMs === undefined ? VIEWER_SILENCE_LIMIT_MS : options.silenceLimitMs;
     }
 
     // ── source ────────────────────────────────────────────────────────────────────────────────
@@ -173,8 +195,10 @@ export class BrowserMediaHost implements MediaHostApi {
         const peer = this.#createPeer(pending, "answerer", params);
         try {
             // The browser answers from the Offer it was given: restricted to the planned formats,
-            // its Answer lists exactly them, and its sender cannot pick another one.
-            await peer.pc.setRemoteDescription({ type: "offer", sdp: restrictOffer(sdp, plan) });
+            // its Answer lists exactly them, and its sender cannot pick another one. It is also
+            // made the DTLS server (`asDtlsServer`), so the controller's peer can only call the
+            // connection up once this page's DTLS is up too.
+            await peer.pc.setRemoteDescription({ type: "offer", sdp: asDtlsServer(restrictOffer(sdp, plan)) });
             peer.remoteSet = true;
             for (const transceiver of peer.pc.getTransceivers()) {
                 const track = plan.video?.mid === transceiver.mid ? source.video : plan.audio?.mid === transceiver.mid ? source.audio : undefined;
@@ -317,20 +341,72 @@ export class BrowserMediaHost implements MediaHostApi {
             peer.localCandidates.push({ candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex });
             this.#signal(events => events.candidatesReady(id));
         };
+        const ended = (reason: EndReason, why: string): void => {
+            if (peer.retired) return;
+            if (this.#sessions.get(id)?.peer === peer) {
+                this.#drop(id, why);
+                this.#signal(events => events.sessionFailed(id, reason, why));
+            } else {
+                peer.retire();
+            }
+        };
+        // The viewer's DTLS close_notify closes the DTLS transport at once, but connectionState
+        // counts a closed transport as connected and only turns "failed" when ICE consent runs out
+        // (~15 s); so the DTLS transport itself is watched (attached once it exists).
+        const watched = new Set<RTCDtlsTransport>();
+        const watchDtls = (): void => {
+            for (const t of pc.getTransceivers()) {
+                const dtls = t.sender.transport;
+                if (dtls === null || watched.has(dtls)) continue;
+                watched.add(dtls);
+                dtls.addEventListener("statechange", () => {
+                    if (dtls.state === "closed") ended(EndReason.UserHangup, "the viewer closed the DTLS connection");
+                    else if (dtls.state === "failed") ended(EndReason.IceFailed, "DTLS failed");
+                });
+            }
+        };
         pc.onconnectionstatechange = () => {
             if (peer.retired) return;
             const state = pc.connectionState;
             this.#log(id, `peer ${state}`);
             this.#onChange?.();
-            if (state !== "failed") return;
-            if (this.#sessions.get(id)?.peer === peer) {
-                this.#drop(id, "peer failed");
-                this.#signal(events => events.sessionFailed(id, EndReason.IceFailed, "ICE failed"));
-            } else {
-                peer.retire();
+            watchDtls();
+            if (state === "connected" && !peer.connectedOnce) {
+                peer.connectedOnce = true;
+                this.#watchSilence(peer, () => ended(EndReason.MediaTimeout, `nothing from the viewer for over ${this.#silenceLimit} ms`));
             }
+            // consent freshness expiring on a path that worked is a timeout; ICE that never worked failed
+            if (state === "failed") ended(peer.connectedOnce ? EndReason.IceTimeout : EndReason.IceFailed, "ICE failed");
         };
         return peer;
+    }
+
+    /**
+     * The viewer falling silent (liveness.ts): what a libdatachannel viewer that closed leaves
+     * behind, as it sends no DTLS close. The page sees the viewer only through `getStats()`, polled
+     * every {@link SILENCE_POLL_MS}: the transport's `packetsReceived` (its RTCP; the viewer sends no media) plus
+     * the STUN consent responses and checks on its candidate pairs, which a live viewer answers
+     * about once a second even when it sends no RTCP at all.
+     */
+    #watchSilence(peer: Peer, gone: () => void): void {
+        const limit = this.#silenceLimit;
+        if (limit === null) return;
+        const silence = new SilenceWatch(limit);
+        peer.silenceTimer = setInterval(() => {
+            if (peer.retired) return;
+            peer.pc.getStats().then(
+                report => {
+                    let heard = 0;
+                    report.forEach((s: Record<string, unknown>) => {
+                        if (s.type === "transport") heard += num(s.packetsReceived);
+                        else if (s.type === "candidate-pair") heard += num(s.responsesReceived) + num(s.requestsReceived);
+                    });
+                    silence.observe(heard);
+                    if (silence.expired()) gone();
+                },
+                () => undefined, // closed meanwhile
+            );
+        }, SILENCE_POLL_MS);
     }
 
     /** Applies buffered remote candidates to a peer whose remote description is set. */

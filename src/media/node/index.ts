@@ -17,7 +17,6 @@ export {
     NodeMediaHost,
     OFFER_FORMATS,
     iceServerUrls,
-    offerForPassiveAnswer,
     type NodeMediaHostOptions,
     type NodeSessionStats,
     type PeerRole,

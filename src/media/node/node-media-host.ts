@@ -11,7 +11,10 @@
  * types, so libdatachannel's Answer lists only formats the Offer listed; a re-offer builds a new
  * PeerConnection and swaps it in only once its Answer exists, so a failed re-offer leaves the
  * running call alone. As answerer the camera is the DTLS server (`a=setup:passive`, see
- * {@link offerForPassiveAnswer}): the controller opens the handshake once it has the Answer.
+ * `asDtlsServer` in offer-plan.ts) and holds the controller's candidates until its Answer was
+ * delivered (`onOutboundDone`), so no connectivity check, and no DTLS, reaches the controller
+ * before it has the Answer. A libdatachannel 0.24.5 controller can still start DTLS before it
+ * committed the Answer's fingerprint when it gets checks early (libdatachannel#1612).
  *
  * Signalling. SDPs and local candidates are pulled by the engine (`take*`). The host calls
  * `offerReady` / `answerReady` on a later macrotask than the hook that produced the SDP, because
@@ -51,7 +54,8 @@ import { randomInt } from "node:crypto";
 import { Audio, PeerConnection, Video, type RtcConfig, type Track } from "node-datachannel";
 import type { IceCandidateSink, OutboundSignal, WebRtcHooks } from "../../engine/hooks.js";
 import { EndReason, type IceCandidate, type IceServer, type OfferParams, type RemovalCause, type SolicitOutcome } from "../../engine/types.js";
-import { isH264Mode1, isOpus, planAnswer, type MediaCapabilities, type PlannedTrack } from "../offer-plan.js";
+import { SILENCE_CHECK_INTERVAL_MS, SilenceWatch, VIEWER_SILENCE_LIMIT_MS } from "../liveness.js";
+import { asDtlsServer, isH264Mode1, isOpus, planAnswer, type MediaCapabilities, type PlannedTrack } from "../offer-plan.js";
 import { candidateType, filterCandidates, mediaSections, mLineIndexOf, takeInlineCandidates, type InlineCandidate, type MediaDirection } from "../sdp.js";
 import { H264Sender, OpusSilenceSender, type RtcpSummary } from "./senders.js";
 import type { VideoSource } from "./video-source.js";
@@ -65,22 +69,12 @@ export const OFFER_FORMATS = {
 /** How long the host waits for libdatachannel to produce a local description. */
 const LOCAL_DESCRIPTION_TIMEOUT_MS = 10_000;
 
-/**
- * Default `rtcpTimeoutMs`. Measured on loopback under load: Chromium sends video RTCP every
- * ~250 ms (longest gap 609 ms in 30 s; audio RR only every ~6 s), a libdatachannel
- * `RtcpReceivingSession` one RR per sender report, every ~1 s (longest gap 1,019 ms). With 5 s a
- * viewer that closed or died without a word is ended 4.6–4.8 s later instead of ~26 s, a 3 s
- * outage passes (the call resumes), and an outage longer than ~4 s ends the session: a
- * controller that wants the stream back asks again. Shorter would meet a 2 s bound for such
- * viewers but end calls on ordinary Wi-Fi stalls.
- */
-export const DEFAULT_RTCP_TIMEOUT_MS = 5_000;
+/** Default `rtcpTimeoutMs`: the shared viewer-silence limit (liveness.ts). */
+export const DEFAULT_RTCP_TIMEOUT_MS = VIEWER_SILENCE_LIMIT_MS;
 
 /** Longest wait for the Answer's delivery report before held remote candidates go in anyway. */
 const ICE_HOLD_MAX_MS = 3_000;
 
-/** How often a peer that has sent RTCP is checked for silence. */
-const RTCP_CHECK_INTERVAL_MS = 250;
 
 export interface NodeMediaHostOptions {
     /** Where ready Offers/Answers/candidates are announced; can be given later with `attach`. */
@@ -167,8 +161,8 @@ class Peer {
      */
     iceHeld = false;
     iceHoldTimer: ReturnType<typeof setTimeout> | undefined;
-    /** performance.now() of the last RTCP from the viewer, on any track; undefined before the first. */
-    lastRtcpAt: number | undefined;
+    /** The viewer's RTCP, on any track: armed by the first report (liveness.ts). */
+    silence: SilenceWatch | undefined;
     /** Checks for RTCP silence; started by the first RTCP. */
     rtcpWatch: ReturnType<typeof setInterval> | undefined;
     /** Resolves with the first local description libdatachannel generates. */
@@ -324,7 +318,7 @@ export class NodeMediaHost implements WebRtcHooks {
                 peer.audio = this.#addAudio(peer, sessionId, audio, format.payloadType);
             }
             // candidates inside the Offer are held like trickled ones (see `iceHeld`)
-            const { sdp: offer, candidates } = takeInlineCandidates(offerForPassiveAnswer(sdp));
+            const { sdp: offer, candidates } = takeInlineCandidates(asDtlsServer(sdp));
             inline = candidates;
             peer.iceHeld = true;
             peer.pc.setRemoteDescription(offer, "offer");
@@ -639,15 +633,21 @@ export class NodeMediaHost implements WebRtcHooks {
             this.#endByPeer(sessionId, peer, "RTCP BYE from the viewer", EndReason.UserHangup);
             return;
         }
-        peer.lastRtcpAt = performance.now();
         const timeout = this.#rtcpTimeout;
-        if (timeout === null || peer.rtcpWatch !== undefined) return;
-        peer.rtcpWatch = setInterval(() => {
-            const silent = performance.now() - (peer.lastRtcpAt ?? 0);
-            if (silent > timeout) this.#endByPeer(sessionId, peer, `no RTCP from the viewer for ${Math.round(silent)} ms`, EndReason.MediaTimeout);
-        }, RTCP_CHECK_INTERVAL_MS);
-        peer.rtcpWatch.unref?.();
+        if (timeout === null) return;
+        if (peer.silence === undefined) {
+            const silence = new SilenceWatch(timeout);
+            peer.silence = silence;
+            peer.rtcpWatch = setInterval(() => {
+                if (silence.expired()) {
+                    this.#endByPeer(sessionId, peer, `no RTCP from the viewer for ${Math.round(silence.silentFor() ?? 0)} ms`, EndReason.MediaTimeout);
+                }
+            }, SILENCE_CHECK_INTERVAL_MS);
+            peer.rtcpWatch.unref?.();
+        }
+        peer.silence.heard();
     }
+
 
     /** Ends the session whose current peer is `peer` and tells the engine; a replaced peer is just closed. */
     #endByPeer(sessionId: number, peer: Peer, why: string, reason: EndReason): void {
@@ -679,32 +679,6 @@ export class NodeMediaHost implements WebRtcHooks {
 }
 
 const CNAME = "matter-camera";
-
-/**
- * The Offer as the host applies it when answering: `a=setup:actpass` becomes `a=setup:active`, so
- * libdatachannel answers `a=setup:passive` and the camera is the DTLS server. The Answer the
- * controller gets is libdatachannel's and says passive; RFC 5763 §5 lets the answerer take either
- * role ("active" is only RECOMMENDED). An Offer that names a role itself is left alone.
- *
- * Why. As answerer libdatachannel takes the client role and sends its ClientHello as soon as its
- * own ICE check succeeds. On the ProvideOffer path that is ~50 ms before the controller has the
- * Answer (it comes back over Matter), and a libdatachannel 0.24.5 controller drops DTLS that
- * arrives before its DTLS transport exists (libdatachannel#1554), so OpenSSL resends the
- * ClientHello after its 1 s initial timeout. Measured with a matter.js controller and a
- * node-datachannel peer on loopback: 35% of ProvideOffer sessions took ~1,030 ms to the first
- * video RTP instead of ~85 ms; the first frame sent was always the IDR and always arrived, so no
- * session waited for a keyframe. As the server, the camera, ICE-connected as soon as the
- * controller's candidates arrive, is listening when the controller's ClientHello comes: 0 of 300
- * sessions over 300 ms. Browsers cache an early ClientHello, so either role suits them.
- *
- * Not fixed here: the camera's early ICE checks also let a libdatachannel 0.24.5 controller start
- * DTLS before it has committed the Answer's fingerprint (libdatachannel#1612); on loopback 4% of
- * handshakes fail that way with this camera active and 9% passive, none when the controller
- * trickles its candidates only after applying the Answer.
- */
-export function offerForPassiveAnswer(offer: string): string {
-    return offer.replace(/^a=setup:actpass(?=\r?$)/gm, "a=setup:active");
-}
 
 /** libdatachannel's name for a planned direction. */
 function trackDirection(direction: MediaDirection): "SendOnly" | "SendRecv" | "RecvOnly" | "Inactive" {

@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: size, memory and speed of the WASM core next to a plain matter.js baseline.
  *
- * Run with `node --expose-gc --import tsx test/bench/bench.ts` (after `npm run build:wasm`).
+ * Run with `node --expose-gc --import tsx test/bench/bench.ts` (after `npm run build:wasm`);
+ * `npm run bench -- --only interop` (or a comma-separated list) runs just some sections.
  * It prints plain-text tables and passes or fails nothing (section 4 runs the Node camera against a
  * real matter.js controller on loopback, in `camera-latency.ts`):
  *
@@ -15,6 +16,10 @@
  *    bytes are identical.
  * 3. Allocation per operation of the same three paths: JS heap bytes and ArrayBuffer
  *    backing-store bytes, each batch bracketed by `process.memoryUsage()` after a minor GC.
+ * 4. The Node camera's invoke → first video RTP latency (camera-latency.ts).
+ * 5. Small runtimes' footprint (runtimes-footprint.ts). 6. The browser camera (browser-camera.ts).
+ * 7. The real controllers' flows against both cameras: first frame per flow, time to free a
+ *    session closed without EndSession, sessions with video out of 50 in a row (interop.ts).
  *
  * How time and allocation are measured is described in harness.ts; what each case does, in
  * cases.ts. Everything runs in one process, so the figures of one run are comparable with each
@@ -26,6 +31,7 @@ import os from "node:os";
 import { gzipSync } from "node:zlib";
 import { Core, PROFILES, profileUrl, type Capacities } from "../../src/engine/index.js";
 import { browserCameraSection } from "./browser-camera.js";
+import { interopSection } from "./interop.js";
 import { measureCameraLatency } from "./camera-latency.js";
 import { CASES, World, allocationSources, sameOutput, type Case } from "./cases.js";
 import { SAMPLES, allocation, time, timerOverheadNs, type Allocation, type Timing } from "./harness.js";
@@ -201,20 +207,31 @@ async function latencySection(): Promise<string> {
     ].join("\n");
 }
 
+/** `npm run bench -- --only <name>[,<name>]` runs just those sections (profiles, speed, latency, runtimes, browser, interop). */
+function selected(): (name: string) => boolean {
+    const at = process.argv.indexOf("--only");
+    if (at < 0) return () => true;
+    const names = new Set((process.argv[at + 1] ?? "").split(","));
+    return name => names.has(name);
+}
+
 async function main(): Promise<void> {
     const started = performance.now();
+    const want = selected();
     console.log(header());
-    console.log(await profilesSection());
-
-    const world = new World(await Core.load("default"));
-    const overhead = timerOverheadNs();
-    const results = CASES.map(factory => measure(world, factory, overhead));
-    console.log(timeSection(results, overhead));
-    console.log(allocSection(results));
-    console.log(sourcesSection(world));
-    console.log(await latencySection());
-    console.log(await runtimesFootprintSection());
-    console.log(await browserCameraSection());
+    if (want("profiles")) console.log(await profilesSection());
+    if (want("speed")) {
+        const world = new World(await Core.load("default"));
+        const overhead = timerOverheadNs();
+        const results = CASES.map(factory => measure(world, factory, overhead));
+        console.log(timeSection(results, overhead));
+        console.log(allocSection(results));
+        console.log(sourcesSection(world));
+    }
+    if (want("latency")) console.log(await latencySection());
+    if (want("runtimes")) console.log(await runtimesFootprintSection());
+    if (want("browser")) console.log(await browserCameraSection());
+    if (want("interop")) console.log(await interopSection());
     console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(1)} s, load avg now ${loadAverage()}`);
 }
 

@@ -18,7 +18,7 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import nodeDataChannel from "node-datachannel";
 import { chromium, type Browser, type CDPSession, type Page } from "playwright-core";
-import { build } from "vite";
+import { buildPage } from "../../src/cli/build-page.js";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../../src/cli/chromium.js";
 import { isH264Mode1, isOpus } from "../../src/media/offer-plan.js";
 import { mediaSections } from "../../src/media/sdp.js";
@@ -236,7 +236,7 @@ export async function browserCameraSection(): Promise<string> {
     const peers: ControllerPeer[] = [];
     const started = performance.now();
     try {
-        await build({ configFile: `${ROOT}vite.config.ts`, logLevel: "error" });
+        await buildPage();
         const buildMs = performance.now() - started;
         const from = 24_600 + Math.floor(Math.random() * 10) * 10;
         relay = await startRelay({ staticDir: `${ROOT}dist/web`, matterPorts: { from, to: from + 9 } });

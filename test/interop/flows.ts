@@ -109,6 +109,11 @@ function answeredVideo(section: MediaSection): { payloadType: number; codec: str
     return { payloadType: format.payloadType, codec: format.codec, rtx: rtx?.payloadType };
 }
 
+/** Ends every session this controller's fabric has on the camera (after a flow failed midway). */
+export async function endAllSessions(peer: CameraPeer): Promise<void> {
+    for (const row of await peer.currentSessions()) await peer.endSession(row.id);
+}
+
 /** Applies the camera's ICECandidates for `id` to `apply` until `connected()` (bounded). */
 async function applyCameraCandidates(
     controller: TestController,
@@ -289,6 +294,20 @@ export async function haDashboardFlow(ctx: FlowContext, viewer: ChromiumViewer, 
     const videoSection = checkAnswer(answer, offer);
     const video = answeredVideo(videoSection);
     await viewer.setAnswer(answer);
+    try {
+        return await dashboardSession(ctx, viewer, { id, mark, started, base, video, options });
+    } finally {
+        await viewer.closePeer().catch(() => undefined);
+    }
+}
+
+async function dashboardSession(
+    ctx: FlowContext,
+    viewer: ChromiumViewer,
+    s: { id: number; mark: number; started: number; base: { video: number; audio: number }; video: { payloadType: number; codec: string }; options: { freeLimitMs?: number } },
+): Promise<FlowResult> {
+    const { controller, peer } = ctx;
+    const { id, mark, started, base, video, options } = s;
     // the page learns the camera's candidates; the camera never gets the page's (peer-reflexive only)
     await applyCameraCandidates(controller, id, mark, c => viewer.addCandidate(c), async () => (await viewer.stats()).connectionState === "connected");
     await until("first decoded frame", async () => (await viewer.stats()).framesDecoded > 0, 10_000);

@@ -85,8 +85,10 @@ export class ChromiumViewer {
                     out.audioPacketsReceived += Number(s.packetsReceived ?? 0);
                 } else if (s.type === "transport" && typeof s.selectedCandidatePairId === "string") {
                     const pair = byId.get(s.selectedCandidatePairId);
-                    const type = (id: unknown) => String(byId.get(String(id))?.candidateType ?? "?");
-                    if (pair !== undefined) out.pair = `${type(pair.localCandidateId)} ↔ ${type(pair.remoteCandidateId)}`;
+                    // inline, no helper functions: a bundler's name helpers do not exist in the page
+                    if (pair !== undefined) {
+                        out.pair = `${String(byId.get(String(pair.localCandidateId))?.candidateType ?? "?")} ↔ ${String(byId.get(String(pair.remoteCandidateId))?.candidateType ?? "?")}`;
+                    }
                 }
             }
             return out;

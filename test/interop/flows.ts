@@ -175,6 +175,26 @@ async function timeToFree(
 
 // ── SmartThings ─────────────────────────────────────────────────────────────────────────────
 
+/**
+ * The hub lists, besides its UDP host/srflx/relay candidates, TCP passive host candidates and
+ * component-2 (RTCP) candidates in every m-section (§1). libdatachannel gathers neither, so they
+ * are added, on loopback ports nothing listens on: the camera must accept them and connect on
+ * the usable ones.
+ */
+function withHubCandidates(offer: string): string {
+    const eol = offer.includes("\r\n") ? "\r\n" : "\n";
+    const out: string[] = [];
+    for (const line of offer.split(/\r?\n/)) {
+        out.push(line);
+        const m = /^a=candidate:(\S+) 1 (?:udp|UDP) (\d+) (\S+) (\d+) typ host/.exec(line);
+        if (m === null) continue;
+        const [, foundation, priority, address, port] = m;
+        out.push(`a=candidate:${foundation} 2 UDP ${Number(priority) - 1} ${address} ${Number(port) + 1} typ host`);
+        out.push(`a=candidate:${foundation}9 1 TCP ${Math.floor(Number(priority) / 2)} ${address} 9 typ host tcptype passive`);
+    }
+    return out.join(eol);
+}
+
 export interface SmartThingsOptions {
     turn: TurnServer;
     /** ICETransportPolicy "relay" on both sides: the media must go through the TURN server. */
@@ -226,7 +246,7 @@ export async function smartThingsFlow(ctx: FlowContext, options: SmartThingsOpti
         receiverReports: true, // the hub's libwebrtc reports reception
     });
     try {
-        const offer = await viewer.offerWithCandidates();
+        const offer = withHubCandidates(await viewer.offerWithCandidates());
         expect(offer.match(/a=candidate:/g)?.length ?? 0).toBeGreaterThan(0);
         const base = await peer.referenceCounts(0, 0);
         const started = performance.now();

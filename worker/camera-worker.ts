@@ -5,8 +5,8 @@
  * network for UDP/TCP/mDNS.
  *
  * The media plane lives on the page (RTCPeerConnection is main-thread only): the page passes its
- * `BrowserMediaHost` to `start` as a `Comlink.proxy`, and `RemoteMediaPlane` forwards the engine's
- * hooks to it. Events for the UI (log lines, status, relay loss, session ends) go back through the
+ * `BrowserMediaHost` to `start` as a `Comlink.proxy`, and `remoteMediaHost` makes it this node's
+ * `MediaHost`. Events for the UI (log lines, status, relay loss, session ends) go back through the
  * page's `WorkerEvents` proxy. The API (protocol.ts) is exposed with `Comlink.expose`.
  *
  * Identity per camera (`storageName`): its own IndexedDB database holding the matter.js node
@@ -41,7 +41,7 @@ import type {
     StartOptions,
     WorkerEvents,
 } from "./protocol.js";
-import { RemoteMediaPlane } from "./remote-media-plane.js";
+import { remoteMediaHost } from "./remote-media-host.js";
 
 interface Identity {
     passcode: number;
@@ -55,7 +55,6 @@ interface Running {
     meta: CameraMeta;
     network: WebSocketNetwork;
     camera: CameraNode;
-    plane: RemoteMediaPlane;
     identity: Identity;
     port: number;
     stopping: boolean;
@@ -184,7 +183,7 @@ class CameraWorker {
         if (privacy.hard || privacy.softLivestream) throw new Error("privacy mode is on: no snapshot");
         const media = this.#media;
         if (media === undefined) throw new Error("no media source");
-        return media.snapshot(640, 480);
+        return media.snapshot({ width: 640, height: 480 }, 85);
     }
 
     // ── lifecycle ────────────────────────────────────────────────────────────────────────────
@@ -220,12 +219,12 @@ class CameraWorker {
                 // the client's message already says what to check (URL, token, Origin)
                 throw new Error(`cannot reach the relay: ${message(error)}`);
             }
-            const { camera, plane, port } = await this.#bringUp(options, network, db, identity, media);
+            const { camera, port } = await this.#bringUp(options, network, db, identity, media);
             if (identity.port !== port) {
                 identity = { ...identity, port };
                 await meta.set("identity", identity);
             }
-            const run: Running = { options, db, meta, network, camera, plane, identity, port, stopping: false };
+            const run: Running = { options, db, meta, network, camera, identity, port, stopping: false };
             this.#run = run;
             void network.closed.then(info => this.#relayLost(run, info));
             this.#state = "online";
@@ -250,15 +249,14 @@ class CameraWorker {
         db: IDBDatabase,
         identity: Identity,
         media: Remote<MediaHostApi>,
-    ): Promise<{ camera: CameraNode; plane: RemoteMediaPlane; port: number }> {
+    ): Promise<{ camera: CameraNode; port: number }> {
         let port = options.port ?? identity.port ?? (await this.#probePort(network));
         const deadline = Date.now() + PORT_RETRY_MS;
         for (let attempt = 1; ; attempt++) {
-            const plane = new RemoteMediaPlane(media, line => this.#log("info", line));
             await media.closeAll("camera (re)starting");
-            await media.attachEvents(Comlink.proxy(plane.events));
             const camera = await CameraNode.create({
-                media: plane,
+                media: remoteMediaHost(media),
+                onLog: line => this.#log("info", line),
                 environment: cameraEnvironment({ name: `camera-${options.storageName}`, db, network, mdnsInterface: options.mdnsInterface }),
                 id: options.storageName,
                 port,
@@ -272,9 +270,8 @@ class CameraWorker {
             try {
                 await camera.start();
                 this.#observe(camera);
-                return { camera, plane, port };
+                return { camera, port };
             } catch (error) {
-                plane.close();
                 await withTimeout(camera.close(), STOP_TIMEOUT_MS, "closing the node").catch(() => undefined);
                 const inUse = /in use|EADDRINUSE/i.test(message(error));
                 if (!inUse) throw error;
@@ -350,7 +347,7 @@ class CameraWorker {
         this.#state = "stopped";
         run.stopping = true;
         clearTimeout(this.#statusTimer);
-        run.plane.close();
+        run.camera.hooks.close();
         await this.#media?.closeAll(why).catch(() => undefined);
         await withTimeout(run.camera.close(), STOP_TIMEOUT_MS, "closing the node").catch(error => this.#log("warn", message(error)));
         await withTimeout(run.network.close(), STOP_TIMEOUT_MS, "closing the relay connection").catch(() => undefined);
@@ -415,7 +412,7 @@ class CameraWorker {
                 videoStreams: [...(r.videoStreams ?? [])].map(Number),
                 audioStreams: [...(r.audioStreams ?? [])].map(Number),
                 metadataEnabled: r.metadataEnabled,
-                state: camera.engine.core.session(r.id)?.state ?? "unknown",
+                state: camera.engine.session(r.id)?.state ?? "unknown",
             }));
             const av = camera.camera.stateOf(CameraAvStreamServer);
             return {

@@ -64,7 +64,7 @@ camera.engine.subscribe(change => {
 });
 await camera.start();
 
-const caps = camera.engine.core.capacities;
+const caps = camera.engine.capacities;
 console.log(
     `camera: online on port ${args.port}, core profile ${args.profile} (${caps.sessions} sessions, SDP ${caps.sdpLen} B), ${args.certification ? "certification mode (no default streams)" : "default mode (video and audio stream 0 always allocated)"}`,
 );

@@ -14,7 +14,7 @@
  * the next one instead of being dropped.
  */
 
-import type { EndReason, IceCandidate, OfferParams, OutboundWork, RemovalCause, SolicitOutcome, StreamReference } from "./types.js";
+import type { EndReason, IceCandidate, OfferParams, OutboundWork, RemovalCause, SolicitOutcome } from "./types.js";
 
 /** Result of offering one candidate to the outbound batch. */
 export type SinkResult =
@@ -49,8 +49,6 @@ export interface WebRtcHooks {
      * first "full" (that candidate stays with the hook). Returns true when candidates remain.
      */
     takeIceCandidates(sessionId: number, sink: IceCandidateSink): Promise<boolean> | boolean;
-    /** Reference counts of allocated streams changed (sessions took or released them). */
-    onStreamReferencesChanged?(references: StreamReference[]): void;
     /**
      * Outbound work of `sessionId` reached the controller (`delivered`), or was given up. The Node
      * host lets ICE start only once its Answer was delivered, so the controller has the Answer

@@ -23,18 +23,20 @@
  * ordinary allocated streams (persisted, reference-counted, reusable by an identical allocation).
  * Without the flag the lists start empty, as TC_AVSM_2_2 / 2_5 and the TC_WEBRTCP steps expect.
  *
- * Coupling with the WebRTC Transport Provider behavior (which keeps its sessions in the WASM engine):
+ * Coupling with the WebRTC engine (which keeps the provider's sessions), found as a service of the
+ * node's environment (`WebRtcEngine`, set by the camera node factory):
  *
  * - `streamContext()` is the engine's `StreamContext`, computed from state: the allocated video and
  *   audio streams (id, usage), StreamUsagePriorities, the three privacy flags and `utcTimeNull`;
- * - `events.streamContextChanged` emits a fresh `StreamContext` after any of those changed and the
- *   change committed (allocation, deallocation, SetStreamPriorities, a privacy write from a
- *   controller or locally, `setHardPrivacyModeOn`, Time Synchronization's UTCTime turning null or
- *   non-null). Consecutive identical contexts are emitted once. Reference-count updates do not emit;
- * - `setReferenceCounts()` writes the engine's per-stream session counts into ReferenceCount, which
- *   gates deallocation (a stream in use is refused with INVALID_IN_STATE). Optionally
- *   `setReferenceSource()` lets deallocation ask the engine directly, which closes the window between
- *   a session starting or ending in the engine and the ReferenceCount write that follows it.
+ *   the engine gets it at start and after any of those changed and the change committed
+ *   (allocation, deallocation, SetStreamPriorities, a privacy write from a controller or locally,
+ *   `setHardPrivacyModeOn`, Time Synchronization's UTCTime turning null or non-null), and
+ *   `events.streamContextChanged` emits it too (consecutive identical contexts once);
+ * - session counts flow one way, from the engine: its reports are written into ReferenceCount
+ *   (`setReferenceCounts`), which gates deallocation (a stream in use is INVALID_IN_STATE), and
+ *   deallocation asks the engine itself first, so no write can lag a session starting or ending.
+ *   Without an engine, `setReferenceCounts` / `setReferenceSource` are the same seams for any
+ *   other source.
  *
  * Limits:
  *
@@ -66,6 +68,7 @@ import { CameraAvStreamManagement } from "@matter/main/clusters/camera-av-stream
 import { hasRemoteActor } from "@matter/main/protocol";
 import { Status, StatusResponseError, StreamUsage } from "@matter/main/types";
 import type { StreamContext } from "../engine/core.js";
+import { WebRtcEngine } from "../engine/engine.js";
 import { StreamKind, StreamUsage as EngineUsage, type StreamReference } from "../engine/types.js";
 import { SNAPSHOT_FIXTURE_HEIGHT, SNAPSHOT_FIXTURE_WIDTH, snapshotFixtureJpeg } from "./fixtures/snapshot-jpeg.js";
 
@@ -164,6 +167,46 @@ export class CameraAvStreamServer extends Base {
         }
 
         this.internal.lastContext = this.streamContext();
+        const engine = this.env.maybeGet(WebRtcEngine);
+        if (engine !== undefined) this.#bindEngine(engine);
+    }
+
+    override [Symbol.asyncDispose](): MaybePromise {
+        this.internal.unbindEngine?.();
+        this.internal.unbindEngine = undefined;
+        return super[Symbol.asyncDispose]();
+    }
+
+    /**
+     * The WebRTC engine of this node (a service of its environment, set by the camera node): it
+     * gets this cluster's StreamContext now and after every change, and is where session counts
+     * come from, one way: ReferenceCount is written from its reports, and deallocation asks it
+     * directly (no window between a session starting or ending and the attribute following).
+     */
+    #bindEngine(engine: WebRtcEngine): void {
+        this.internal.engine = engine;
+        try {
+            engine.setStreamContext(this.streamContext());
+        } catch (error) {
+            logger.error("the WebRTC engine refused the stream context", error);
+        }
+        this.internal.referenceSource = (kind, id) => engine.streamReferences(kind, id);
+        const endpoint = this.endpoint;
+        let writes: Promise<void> = Promise.resolve();
+        this.internal.unbindEngine = engine.onStreamReferences(references => {
+            // in order, each in its own transaction that waits for the cluster's lock (a command
+            // of the engine may hold a transaction of its own meanwhile)
+            writes = writes
+                .then(() =>
+                    endpoint.act("reference counts", async agent => {
+                        const server = agent.get(CameraAvStreamServer);
+                        await agent.context.transaction.begin();
+                        await agent.context.transaction.addResources(server);
+                        server.setReferenceCounts(references);
+                    }),
+                )
+                .catch((error: unknown) => logger.warn("ReferenceCount update failed", error));
+        });
     }
 
     // ── coupling with the WebRTC Transport Provider ─────────────────────────────────────────────
@@ -577,6 +620,12 @@ export class CameraAvStreamServer extends Base {
         const context = this.streamContext();
         if (this.internal.lastContext !== undefined && sameContext(context, this.internal.lastContext)) return;
         this.internal.lastContext = this.streamContext();
+        try {
+            // privacy ends sessions there, and their End goes out from its queue
+            this.internal.engine?.setStreamContext(this.streamContext());
+        } catch (error) {
+            logger.error("the WebRTC engine refused the stream context", error);
+        }
         this.events.streamContextChanged.emit(context);
     }
 
@@ -709,6 +758,10 @@ export namespace CameraAvStreamServer {
         snapshotSource?: SnapshotSource;
         /** Live per-stream session counts (the engine's), consulted on deallocation. */
         referenceSource?: ReferenceSource;
+        /** The node's WebRTC engine, when it has one. */
+        engine?: WebRtcEngine;
+        /** Stops the engine's reference reports. */
+        unbindEngine?: () => void;
     }
 
     export class State extends Base.State {

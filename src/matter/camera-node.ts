@@ -2,11 +2,12 @@
  * The camera node factory: a matter.js ServerNode that is a Matter camera (device type 0x0142)
  * with the WebRTC Transport Provider on endpoint 1, driven by the WASM engine.
  *
- * It wires the pieces that each own one job:
- * - `CameraAvStreamServer` (allocated streams, priorities, privacy) feeds the engine's stream
- *   context whenever it changes, and receives the engine's per-stream reference counts;
- * - `WebRtcProviderServer` hands commands to the engine and mirrors CurrentSessions;
- * - the media plane (any `WebRtcHooks`, e.g. `NodeMediaHost` or the browser page) does WebRTC;
+ * It puts the pieces together, each owning one job:
+ * - the engine (`WebRtcEngine` over the WASM core) is registered as a service of the node's
+ *   environment, where `WebRtcProviderServer` (commands, CurrentSessions) and
+ *   `CameraAvStreamServer` (streams, privacy, reference counts) find it in `initialize`;
+ * - the media plane is any `MediaHost` (`NodeMediaHost`, or the browser page's host across the
+ *   worker boundary), turned into the engine's hooks by `MediaHostHooks`;
  * - `RequestorTransport` carries the engine's outbound snapshots to the controller, drained one at
  *   a time by the engine's loop while the node runs;
  * - a once-a-second tick ends sessions whose Offer is overdue (30 s).
@@ -22,32 +23,14 @@
 import { Endpoint, Environment, ServerNode, VendorId } from "@matter/main";
 import { CameraDevice } from "@matter/main/devices/camera";
 import { DeviceTypeId } from "@matter/main/types";
-import {
-    Core,
-    WebRtcEngine,
-    type CoreSource,
-    type EngineOptions,
-    type OutboundSignal,
-    type StreamReference,
-    type WebRtcHooks,
-} from "../engine/index.js";
-import { CameraAvStreamServer, type SnapshotImage } from "./camera-av-stream-management.js";
+import { Core, MediaHostHooks, WebRtcEngine, type CoreSource, type EngineOptions, type MediaHost } from "../engine/index.js";
+import { CameraAvStreamServer } from "./camera-av-stream-management.js";
 import { RequestorTransport, type RequestorTransportOptions } from "./requestor-transport.js";
 import { WebRtcProviderServer } from "./webrtc-provider-server.js";
 
-/** A media plane the engine can signal once it exists. */
-export interface MediaPlane extends WebRtcHooks {
-    attach(signal: OutboundSignal): void;
-    /**
-     * The current frame as a JPEG of exactly `width`×`height` (CaptureSnapshot has already
-     * clamped it into the snapshot stream's range) at JPEG `quality` 1–100. Absent: snapshots are
-     * the fixed fixture.
-     */
-    snapshot?(resolution: { width: number; height: number }, quality: number): Promise<SnapshotImage>;
-}
-
 export interface CameraNodeOptions {
-    media: MediaPlane;
+    /** The media plane: one WebRTC peer per session (`NodeMediaHost`, a browser page's host, ...). */
+    media: MediaHost;
     /** The WASM core: a profile name or a compiled module / bytes / URL. */
     core?: CoreSource;
     /** Node id in storage (several cameras in one process need distinct ids). */
@@ -61,6 +44,8 @@ export interface CameraNodeOptions {
     productName?: string;
     transport?: RequestorTransportOptions;
     onError?: EngineOptions["onError"];
+    /** Media-plane lines worth a log (a session's peer ended by itself, a candidate dropped). */
+    onLog?: (line: string) => void;
     /**
      * Certification mode: no default streams, so AllocatedVideoStreams / AllocatedAudioStreams are
      * empty after commissioning and only allocated ids are accepted, exactly as the TC_AVSM and
@@ -81,49 +66,18 @@ export class CameraNode {
         readonly node: ServerNode,
         readonly camera: Endpoint,
         readonly engine: WebRtcEngine,
-        readonly media: MediaPlane,
+        readonly media: MediaHost,
+        readonly hooks: MediaHostHooks,
         readonly transportOptions: RequestorTransportOptions | undefined,
     ) {}
 
     static async create(options: CameraNodeOptions): Promise<CameraNode> {
         const core = await Core.load(options.core ?? "default");
         const media = options.media;
-        let camera: Endpoint | undefined;
-        /** Reference-count writes to CameraAvStreamManagement, applied in order. */
-        let countsQueue: Promise<void> = Promise.resolve();
-        // reference counts go to CameraAvStreamManagement; everything else is the media plane's
-        const hooks: WebRtcHooks = {
-            onSolicitOffer: (id, params) => media.onSolicitOffer(id, params),
-            onOffer: (id, sdp, params) => media.onOffer(id, sdp, params),
-            onAnswer: (id, sdp) => media.onAnswer(id, sdp),
-            onIceCandidates: (id, candidates) => media.onIceCandidates(id, candidates),
-            onEndSession: (id, reason, cause) => media.onEndSession(id, reason, cause),
-            takeOfferSdp: id => media.takeOfferSdp(id),
-            takeAnswerSdp: id => media.takeAnswerSdp(id),
-            takeIceCandidates: (id, sink) => media.takeIceCandidates(id, sink),
-            onOutboundDone: (id, kind, delivered) => media.onOutboundDone?.(id, kind, delivered),
-            onStreamReferencesChanged: (references: StreamReference[]) => {
-                media.onStreamReferencesChanged?.(references);
-                if (camera === undefined) return;
-                const endpoint = camera;
-                // Written in order, each in its own transaction that waits for the cluster's lock
-                // (a synchronous act would throw into the engine's command while another
-                // transaction holds it). Deallocation does not depend on this write: it asks the
-                // engine directly (setReferenceSource below), so the attribute may trail by a tick.
-                countsQueue = countsQueue
-                    .then(() =>
-                        endpoint.act("reference counts", async agent => {
-                            const server = agent.get(CameraAvStreamServer);
-                            await agent.context.transaction.begin();
-                            await agent.context.transaction.addResources(server);
-                            server.setReferenceCounts(references);
-                        }),
-                    )
-                    .catch((error: unknown) => options.onError?.(error, "reference counts"));
-            },
-        };
+        const hooks = new MediaHostHooks(media, options.onLog === undefined ? {} : { onLog: options.onLog });
         const engine = new WebRtcEngine(core, hooks, { onError: options.onError });
-        media.attach(engine);
+        hooks.attach(engine);
+        await media.attachEvents(hooks.events);
 
         const node = await ServerNode.create({
             id: options.id ?? "camera",
@@ -140,31 +94,17 @@ export class CameraNode {
                 serialNumber: `mwp-${options.id ?? "camera"}`,
             },
         });
+        // the behaviors find the engine in `initialize`, so it is in place before the endpoint is added
+        node.env.set(WebRtcEngine, engine);
         const streams = CameraAvStreamServer.set({ defaultStreams: options.certification !== true });
-        camera = await node.add(
-            new Endpoint(CameraDevice.with(streams, WebRtcProviderServer), { id: "camera", number: CAMERA_ENDPOINT }),
-        );
-        const endpoint = camera;
+        const camera = await node.add(new Endpoint(CameraDevice.with(streams, WebRtcProviderServer), { id: "camera", number: CAMERA_ENDPOINT }));
         const snapshot = media.snapshot?.bind(media);
         if (snapshot !== undefined) {
-            await endpoint.act(agent =>
+            await camera.act(agent =>
                 agent.get(CameraAvStreamServer).setSnapshotSource(request => snapshot(request.requestedResolution, request.quality)),
             );
         }
-        await endpoint.act(agent => agent.get(WebRtcProviderServer).attach(engine));
-        // deallocation asks the engine itself, so no ReferenceCount write can lag a session change
-        await endpoint.act(agent =>
-            agent.get(CameraAvStreamServer).setReferenceSource((kind, id) => engine.core.streamReferences(kind, id)),
-        );
-        engine.setStreamContext(await endpoint.act(agent => agent.get(CameraAvStreamServer).streamContext()));
-        endpoint.eventsOf(CameraAvStreamServer).streamContextChanged.on(context => {
-            try {
-                engine.setStreamContext(context);
-            } catch (error) {
-                options.onError?.(error, "stream context");
-            }
-        });
-        return new CameraNode(node, endpoint, engine, media, options.transport);
+        return new CameraNode(node, camera, engine, media, hooks, options.transport);
     }
 
     /** Brings the node online (advertising when uncommissioned) and starts the outbound loop. */
@@ -185,6 +125,7 @@ export class CameraNode {
 
     async close(): Promise<void> {
         this.#abort.abort();
+        this.hooks.close();
         if (this.#ticker !== undefined) clearInterval(this.#ticker);
         await this.node.close();
         // an invoke still in flight ends with the node; do not wait out its timeout

@@ -17,17 +17,20 @@
  * these Large Message commands (INVALID_TRANSPORT_TYPE over UDP) and an accessing fabric
  * (UNSUPPORTED_ACCESS over PASE).
  *
- * Limit: the engine is attached per endpoint at start (`attach`), by the camera node factory;
- * until then every command answers FAILURE.
+ * The engine is a service of the node's environment (`WebRtcEngine`, set by the camera node
+ * factory before the endpoint is added), found in `initialize`; a node without one answers every
+ * command FAILURE. The stream context comes to the engine from CameraAvStreamManagement itself.
  */
 
-import { Bytes, Node, type ServerNode } from "@matter/main";
+import { Bytes, Logger, Node, type MaybePromise, type ServerNode } from "@matter/main";
 import { WebRtcTransportProviderServer } from "@matter/main/behaviors/web-rtc-transport-provider";
 import { WebRtcTransportDefinitions } from "@matter/main/clusters/web-rtc-transport-definitions";
 import { WebRtcTransportProvider } from "@matter/main/clusters/web-rtc-transport-provider";
 import { FabricManager, NodeSession, assertRemoteActor } from "@matter/main/protocol";
 import { Status as MatterStatus, StatusResponseError, TlvOfModel } from "@matter/main/types";
 import { ProviderCommand, Status, WebRtcEngine, statusName, type Caller } from "../engine/index.js";
+
+const logger = Logger.get("WebRtcProviderServer");
 
 const schema = WebRtcTransportProvider.schema;
 const ProviderSchema = schema.extend(undefined, schema.attributes.require("CurrentSessions").extend({ access: "R F M" }));
@@ -47,9 +50,17 @@ export class WebRtcProviderServer extends ProviderBase {
     declare internal: WebRtcProviderServer.Internal;
 
     override initialize(): void {
+        const engine = this.env.maybeGet(WebRtcEngine);
+        if (engine !== undefined) this.#bindEngine(engine);
         const node = Node.forEndpoint(this.endpoint) as ServerNode;
         this.reactTo(node.lifecycle.online, this.#online);
         if (node.lifecycle.isOnline) this.#online();
+    }
+
+    override [Symbol.asyncDispose](): MaybePromise {
+        this.internal.unbindEngine?.();
+        this.internal.unbindEngine = undefined;
+        return super[Symbol.asyncDispose]();
     }
 
     #online(): void {
@@ -63,20 +74,20 @@ export class WebRtcProviderServer extends ProviderBase {
     }
 
     /** Binds the engine; its session changes are mirrored into CurrentSessions from then on. */
-    attach(engine: WebRtcEngine): void {
+    #bindEngine(engine: WebRtcEngine): void {
         this.internal.engine = engine;
         const endpoint = this.endpoint;
         let scheduled = false;
         // Changes made outside a command (provider End, privacy, fabric removal, offer expiry)
         // reach matter.js state through one debounced write of the whole list.
-        engine.subscribe(() => {
+        this.internal.unbindEngine = engine.subscribe(() => {
             if (scheduled) return;
             scheduled = true;
             queueMicrotask(() => {
                 scheduled = false;
                 endpoint
                     .setStateOf(WebRtcProviderServer, { currentSessions: mirror(engine) })
-                    .catch((error: unknown) => console.error("webrtc provider: CurrentSessions update failed:", error));
+                    .catch((error: unknown) => logger.error("CurrentSessions update failed", error));
             });
         });
         this.state.currentSessions = mirror(engine);
@@ -107,7 +118,7 @@ export class WebRtcProviderServer extends ProviderBase {
     /** Runs one command through the engine; returns the response fields or throws its status. */
     async #run(command: ProviderCommand, fields: Uint8Array): Promise<Uint8Array> {
         const engine = this.internal.engine;
-        if (engine === undefined) throw new StatusResponseError("WebRTC engine not attached", MatterStatus.Failure);
+        if (engine === undefined) throw new StatusResponseError("this node has no WebRTC engine (WebRtcEngine in its environment)", MatterStatus.Failure);
         const result = await engine.invoke(command, fields, this.#caller());
         this.state.currentSessions = mirror(engine);
         if (result.status !== Status.Success) {
@@ -138,12 +149,14 @@ export class WebRtcProviderServer extends ProviderBase {
 
 /** The core's CurrentSessions TLV (every fabric), as matter.js state. */
 function mirror(engine: WebRtcEngine): WebRtcTransportDefinitions.WebRtcSession[] {
-    return currentSessionsTlv.decode(engine.core.currentSessionsTlv(0)) as WebRtcTransportDefinitions.WebRtcSession[];
+    return currentSessionsTlv.decode(engine.currentSessionsTlv()) as WebRtcTransportDefinitions.WebRtcSession[];
 }
 
 export namespace WebRtcProviderServer {
     export class Internal {
         engine?: WebRtcEngine;
+        /** Stops mirroring the engine's changes. */
+        unbindEngine?: () => void;
         fabricObserverInstalled = false;
     }
 }

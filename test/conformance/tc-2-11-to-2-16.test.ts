@@ -71,7 +71,7 @@ describe("TC_WEBRTCP_2_12", () => {
     it("step 1: allocate an audio and a video stream", async () => {
         ({ video: vid, audio: aid } = await h().allocateBoth());
         // the CI value of the DUT's capacity is the default profile's N_SESSIONS
-        expect(h().camera.engine.core.capacities.sessions).toBe(CI_CAPACITY);
+        expect(h().camera.engine.capacities.sessions).toBe(CI_CAPACITY);
     });
 
     it(`step 2: ${CI_CAPACITY} × SolicitOffer(LiveView, vid, aid, OriginatingEndpointID=1) → SolicitOfferResponse each`, async () => {

@@ -101,7 +101,7 @@ describe("provider commands over a PASE session", () => {
     }
 
     it("answers UNSUPPORTED_ACCESS to every provider command and leaves the table unchanged", async () => {
-        const core = camera.engine.core;
+        const core = camera.engine;
         const table = () => ({
             sessions: core.sessions(),
             currentSessions: Array.from(core.currentSessionsTlv()),

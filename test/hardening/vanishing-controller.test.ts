@@ -57,8 +57,8 @@ describe("a controller that vanishes while streaming", () => {
     it("ends the session and releases everything once the controller is gone", async () => {
         const streams = await peer.allocateStreams();
         const base = {
-            video: camera.engine.core.streamReferences(StreamKind.Video, streams.video),
-            audio: camera.engine.core.streamReferences(StreamKind.Audio, streams.audio),
+            video: camera.engine.streamReferences(StreamKind.Video, streams.video),
+            audio: camera.engine.streamReferences(StreamKind.Audio, streams.audio),
         };
 
         const response = await peer.solicitOffer({ videoStreamId: streams.video, audioStreamId: streams.audio });
@@ -69,9 +69,9 @@ describe("a controller that vanishes while streaming", () => {
         await answerAndStream(controller!, peer, local, id);
 
         // live: row present, streams referenced once more, the host has a connected peer
-        expect(camera.engine.core.session(id)).toBeDefined();
-        expect(camera.engine.core.streamReferences(StreamKind.Video, streams.video)).toBe(base.video + 1);
-        expect(camera.engine.core.streamReferences(StreamKind.Audio, streams.audio)).toBe(base.audio + 1);
+        expect(camera.engine.session(id)).toBeDefined();
+        expect(camera.engine.streamReferences(StreamKind.Video, streams.video)).toBe(base.video + 1);
+        expect(camera.engine.streamReferences(StreamKind.Audio, streams.audio)).toBe(base.audio + 1);
         expect(media.sessionIds()).toContain(id);
         expect(media.stats(id)?.state).toBe("connected");
 
@@ -85,17 +85,17 @@ describe("a controller that vanishes while streaming", () => {
         await until(
             "the camera to end the session and release its peer",
             () =>
-                camera.engine.core.session(id) === undefined &&
+                camera.engine.session(id) === undefined &&
                 !media.sessionIds().includes(id) &&
-                camera.engine.core.streamReferences(StreamKind.Video, streams.video) === base.video &&
-                camera.engine.core.streamReferences(StreamKind.Audio, streams.audio) === base.audio,
+                camera.engine.streamReferences(StreamKind.Video, streams.video) === base.video &&
+                camera.engine.streamReferences(StreamKind.Audio, streams.audio) === base.audio,
             CLEANUP_BOUND_MS,
         );
         const seconds = (performance.now() - vanishedAt) / 1000;
         console.log(`vanishing controller: camera cleaned up session ${id} ${seconds.toFixed(1)} s after the controller vanished`);
 
-        expect(camera.engine.core.sessions()).toEqual([]);
-        expect(camera.engine.core.selfCheck()).toBe(0);
+        expect(camera.engine.sessions()).toEqual([]);
+        expect(camera.engine.selfCheck()).toBe(0);
         expect(media.stats(id)).toBeUndefined();
     }, 150_000);
 });

@@ -27,7 +27,7 @@ import { EndpointNumber } from "@matter/main/types";
 import { expect } from "vitest";
 import { isH264Mode1, isOpus, isVp8 } from "../../src/media/offer-plan.js";
 import { mediaSections, type MediaSection } from "../../src/media/sdp.js";
-import { iceServerUrls } from "../../src/media/node/node-media-host.js";
+import { libdatachannelIceUrls as iceServerUrls } from "../../src/media/ice-servers.js";
 import { ControllerPeer } from "../media/controller-peer.js";
 import type { ChromiumViewer } from "../support/chromium-viewer.js";
 import type { CameraPeer, TestController } from "../support/matter-controller.js";

@@ -67,7 +67,7 @@ describe("capacity and privacy", () => {
 
     // TC_WEBRTCP_2_12
     it("accepts the (N+1)th SolicitOffer and then ends it with End(OutOfResources)", async () => {
-        const n = camera.engine.core.capacities.sessions;
+        const n = camera.engine.capacities.sessions;
         expect(n).toBeGreaterThan(0);
         const ids: number[] = [];
         for (let i = 0; i < n; i++) ids.push(await solicit());
@@ -88,7 +88,7 @@ describe("capacity and privacy", () => {
 
     // TC_WEBRTCP_2_16
     it("refuses the (N+1)th ProvideOffer with RESOURCE_EXHAUSTED", async () => {
-        const n = camera.engine.core.capacities.sessions;
+        const n = camera.engine.capacities.sessions;
         const local = new ControllerPeer({ videoPt: 102, audioPt: 111 });
         peers.push(local);
         const sdp = await local.createOffer(); // one real offer, answered by every session
@@ -105,7 +105,7 @@ describe("capacity and privacy", () => {
         const over = await peer.provideOffer({ sdp, videoStreamId: streams.video, audioStreamId: streams.audio });
         expect(over).toEqual({ ok: false, status: RESOURCE_EXHAUSTED });
         expect((await peer.currentSessions()).map(s => s.id)).toEqual(ids);
-        expect(camera.engine.core.sessions()).toHaveLength(n);
+        expect(camera.engine.sessions()).toHaveLength(n);
 
         await endAll();
         expect(await referenceCountsBecome(peer, streams, { video: 0, audio: 0 })).toEqual({ video: 0, audio: 0 });

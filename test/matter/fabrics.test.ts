@@ -105,8 +105,8 @@ describe("two fabrics on one camera", () => {
         expect(rowsA.map(s => s.id)).toEqual(sessionsA);
         expect(rowsB.map(s => s.id)).toEqual(sessionsB);
         // each row names its own fabric and the controller that created it
-        const fabricA = camera.engine.core.session(sessionsA[0]!)!.fabricIndex;
-        const fabricB = camera.engine.core.session(sessionsB[0]!)!.fabricIndex;
+        const fabricA = camera.engine.session(sessionsA[0]!)!.fabricIndex;
+        const fabricB = camera.engine.session(sessionsB[0]!)!.fabricIndex;
         expect(fabricA).not.toBe(fabricB);
         for (const row of rowsA) {
             expect(row.fabricIndex).toBe(fabricA);
@@ -125,7 +125,7 @@ describe("two fabrics on one camera", () => {
             [sessionsB[1], fabricB],
         ]);
         // the camera's table holds all four, interleaved as they were created
-        expect(camera.engine.core.sessions().map(s => s.id)).toEqual([sessionsA[0], sessionsB[0], sessionsA[1], sessionsB[1]]);
+        expect(camera.engine.sessions().map(s => s.id)).toEqual([sessionsA[0], sessionsB[0], sessionsA[1], sessionsB[1]]);
         // four sessions on the same two streams
         await until("reference counts 4", async () => {
             const c = await a.referenceCounts(streams.video, streams.audio);
@@ -152,15 +152,15 @@ describe("two fabrics on one camera", () => {
 
     // no TC step (the reference leaves such rows behind); DESIGN: purge rows, release streams, close peers
     it("purges a removed fabric's sessions, releases their streams and closes their peers", async () => {
-        const fabricB = camera.engine.core.session(sessionsB[0]!)!.fabricIndex;
-        expect(camera.engine.core.sessions(fabricB).map(s => s.id)).toEqual(sessionsB);
+        const fabricB = camera.engine.session(sessionsB[0]!)!.fabricIndex;
+        expect(camera.engine.sessions(fabricB).map(s => s.id)).toEqual(sessionsB);
         for (const id of sessionsB) expect(media.stats(id)).toBeDefined();
 
         await b.client.decommission();
 
-        await until("fabric B's rows gone", () => camera.engine.core.sessions(fabricB).length === 0);
+        await until("fabric B's rows gone", () => camera.engine.sessions(fabricB).length === 0);
         expect(camera.node.state.operationalCredentials.fabrics).toHaveLength(1);
-        expect(camera.engine.core.sessions().map(s => s.id)).toEqual(sessionsA);
+        expect(camera.engine.sessions().map(s => s.id)).toEqual(sessionsA);
         expect((await a.currentSessions()).map(s => s.id)).toEqual(sessionsA);
         expect((await a.currentSessions(false)).map(s => s.id)).toEqual(sessionsA);
         for (const id of sessionsB) expect(media.stats(id)).toBeUndefined();

@@ -81,7 +81,7 @@ describe("transport and malformed requests", () => {
 
         // reads are not Large Message: CurrentSessions reads fine over UDP, and nothing was created
         expect(await udp.currentSessions()).toEqual([]);
-        expect(camera.engine.core.sessions()).toEqual([]);
+        expect(camera.engine.sessions()).toEqual([]);
 
         // the same SolicitOffer over TCP (the other controller) is accepted
         const accepted = await tcp.solicitOffer({ videoStreamId: streams.video });
@@ -95,7 +95,7 @@ describe("transport and malformed requests", () => {
 
     it("refuses oversized and malformed requests sent as raw TLV, leaving CurrentSessions unchanged", async () => {
         const endpoint = tcp.requestorEndpoint;
-        const { sdpLen, inLen } = camera.engine.core.capacities;
+        const { sdpLen, inLen } = camera.engine.capacities;
         // one live session that nothing below may touch
         const live = await tcp.solicitOffer({ videoStreamId: streams.video, audioStreamId: streams.audio });
         if (!live.ok) throw new Error(`SolicitOffer refused: 0x${live.status.toString(16)}`);
@@ -104,7 +104,7 @@ describe("transport and malformed requests", () => {
         await tcpController.waitFor(r => r.kind === "offer" && r.sessionId === id);
         const before = await tcp.currentSessions();
         expect(before.map(s => s.id)).toEqual([id]);
-        const tableBefore = camera.engine.core.sessions();
+        const tableBefore = camera.engine.sessions();
 
         const servers = Array.from({ length: 11 }, (_, i) => ({ urLs: [`stun:stun${i}.example.com:3478`] }));
         const sdpOf = (length: number) => SDP + "a=x-pad:" + "x".repeat(length - SDP.length - 10) + "\r\n";
@@ -183,7 +183,7 @@ describe("transport and malformed requests", () => {
             expect({ what: c.what, outcome }).toEqual({ what: c.what, outcome: { ok: false, status: c.status } });
             expect({ what: c.what, rows: await tcp.currentSessions() }).toEqual({ what: c.what, rows: before });
         }
-        expect(camera.engine.core.sessions()).toEqual(tableBefore);
+        expect(camera.engine.sessions()).toEqual(tableBefore);
         expect(media.sessionIds()).toEqual([id]);
         expect(tcpController.received.some(r => r.kind === "end")).toBe(false);
 

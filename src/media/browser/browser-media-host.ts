@@ -1,27 +1,25 @@
 /**
- * `BrowserMediaHost`: the media side of the engine's `WebRtcHooks`, on the page's MAIN thread
- * (RTCPeerConnection does not exist in workers). One RTCPeerConnection per Matter WebRTC session.
- * It is the browser twin of `NodeMediaHost` and keeps its semantics:
+ * `BrowserMediaHost`: the `MediaHost` of the browser camera, on the page's MAIN thread
+ * (RTCPeerConnection does not exist in workers). One RTCPeerConnection per Matter WebRTC session;
+ * the worker's engine reaches it across comlink. It keeps the Node host's semantics, on the same
+ * shared pieces (offer-plan.ts, media-sessions.ts, liveness.ts, ice-servers.ts):
  *
  * - Roles. SolicitOffer makes the page the offerer: sendonly video (H.264 preferred through
  *   `setCodecPreferences`, packetization-mode=1 with profile 42e01f first, RTX kept) and sendonly
  *   audio. ProvideOffer (a new session or a re-offer) makes it the answerer: offer-plan.ts picks
- *   what it sends (the Offer's first format this browser can send: VP8 or H.264 packetization-mode
- *   1 at a profile its sender has; Opus), the Offer restricted to that plan is applied so the
- *   Answer lists exactly it and the sender cannot fall back to another, the page answers as the
- *   DTLS server, and the planned m-lines get the source's tracks (`replaceTrack`, mirrored
- *   direction). An Offer whose video lists nothing this browser sends is refused. A re-offer builds
- *   a new peer and swaps it in only once its Answer exists, so a failed re-offer leaves the running
- *   call alone.
- * - ICE. The session's ICE servers (TURN credentials passed through) and transport policy; none
- *   means host candidates only, which is what a loopback or LAN controller needs. Remote
- *   candidates are buffered until the remote description is set, in both roles, and flushed after
- *   it; a candidate without `sdpMid` goes by its `sdpMLineIndex`, else to the first m-line.
- *   Candidates the browser refuses are logged and skipped, never fatal.
+ *   what it sends (the Offer's first format this browser can send: VP8 or H.264
+ *   packetization-mode 1 at a profile its sender has; Opus), the Offer restricted to that plan is
+ *   applied so the Answer lists exactly it and the sender cannot fall back to another, the page
+ *   answers as the DTLS server, and the planned m-lines get the source's tracks (`replaceTrack`,
+ *   mirrored direction). An Offer whose video lists nothing this browser sends is refused. A
+ *   re-offer's new peer takes over only once it has answered.
+ * - ICE. The session's ICE servers (TURN credentials passed through) and transport policy (the
+ *   browser honours "relay" itself). Remote candidates are buffered until the remote description
+ *   is set, in both roles; a candidate without `sdpMid` goes by its `sdpMLineIndex`, else to the
+ *   first m-line. Candidates the browser refuses are logged and skipped, never fatal.
  * - Signalling. The Offer/Answer is the RESULT of the call (plain data over comlink); local
- *   candidates are announced with `MediaEvents.candidatesReady` and taken as arrays with
- *   `takeLocalCandidates`. The worker-side adapter decides when the engine may see them (after the
- *   SDP was committed and announced), so this class may announce early.
+ *   candidates are announced with `MediaEvents.candidatesReady` the moment they come and taken as
+ *   arrays (`takeLocalCandidates`); the engine orders them after their description.
  * - Ending. `end` closes the peer. Controllers never send EndSession, so the page ends a session
  *   itself (`MediaEvents.sessionFailed`, rules in liveness.ts): its DTLS transport closing (the
  *   viewer's close_notify, UserHangup: `connectionState` would only turn "failed" ~15 s later),
@@ -33,11 +31,14 @@
  * tracks with `replaceTrack`, no renegotiation.
  */
 
-import { EndReason, type IceCandidate, type IceServer, type OfferParams, type RemovalCause } from "../../engine/types.js";
+import type { MediaEvents } from "../../engine/media-host.js";
+import { EndReason, type IceCandidate, type OfferParams, type RemovalCause } from "../../engine/types.js";
+import { rtcIceServers, transportPolicy } from "../ice-servers.js";
 import { SilenceWatch, VIEWER_SILENCE_LIMIT_MS } from "../liveness.js";
-import { asDtlsServer, h264Profile, isH264Mode1, isOpus, isVp8, planAnswer, restrictOffer, type MediaCapabilities, type PlannedTrack } from "../offer-plan.js";
+import { candidateText, MediaPeer, MediaSessions, type MediaSession, type PeerRole } from "../media-sessions.js";
+import { asDtlsServer, h264Profile, isH264Mode1, isOpus, isVp8, OFFER_DIRECTION, planAnswer, restrictOffer, type MediaCapabilities, type PlannedTrack } from "../offer-plan.js";
 import type { MediaSourceHandle } from "./media-source.js";
-import type { BrowserSessionStats, MediaEvents, MediaHostApi, MediaLogEntry, PeerRole, SnapshotData } from "./types.js";
+import type { BrowserSessionStats, MediaHostApi, MediaLogEntry, SnapshotData } from "./types.js";
 
 /** How often the page reads a connected peer's stats for signs of its viewer (liveness.ts). */
 const SILENCE_POLL_MS = 500;
@@ -45,30 +46,25 @@ const SILENCE_POLL_MS = 500;
 /** How long a session waits for a media source that is still opening (e.g. a camera prompt). */
 const SOURCE_WAIT_MS = 10_000;
 
-class Peer {
-    retired = false;
-    remoteSet = false;
+class BrowserPeer extends MediaPeer {
     readonly localCandidates: IceCandidate[] = [];
     videoSender: RTCRtpSender | undefined;
     audioSender: RTCRtpSender | undefined;
-    readonly createdAt = Date.now();
     firstFrameAt: number | undefined;
     lastBytes = 0;
     lastStatsAt = 0;
     bitrateKbps = 0;
-    /** The peer reached "connected" at least once. */
-    connectedOnce = false;
-    /** Polls what the viewer sends (RTCP) once connected; see liveness.ts. */
+    /** Polls what the viewer sends once connected (liveness.ts). */
     silenceTimer: ReturnType<typeof setInterval> | undefined;
 
     constructor(
         readonly pc: RTCPeerConnection,
-        readonly role: PeerRole,
-    ) {}
+        role: PeerRole,
+    ) {
+        super(role);
+    }
 
-    retire(): void {
-        if (this.retired) return;
-        this.retired = true;
+    protected close(): void {
         clearInterval(this.silenceTimer);
         try {
             this.pc.close();
@@ -76,13 +72,6 @@ class Peer {
             // closed already
         }
     }
-}
-
-interface Session {
-    id: number;
-    peer: Peer | undefined;
-    /** Remote candidates that arrived before the current peer had its remote description. */
-    remoteBuffer: IceCandidate[];
 }
 
 export interface BrowserMediaHostOptions {
@@ -98,13 +87,13 @@ export interface BrowserMediaHostOptions {
 }
 
 export class BrowserMediaHost implements MediaHostApi {
-    readonly #sessions = new Map<number, Session>();
+    readonly #sessions: MediaSessions<BrowserPeer>;
     readonly #onLog: ((entry: MediaLogEntry) => void) | undefined;
     readonly #onChange: (() => void) | undefined;
+    readonly #silenceLimit: number | null;
     #events: MediaEvents | undefined;
     #source: MediaSourceHandle | undefined;
     #sourceWaiters: ((source: MediaSourceHandle) => void)[] = [];
-    readonly #silenceLimit: number | null;
     /** Sessions whose peer this host closed: sessionId → the peer's connectionState after close ("closed"). */
     readonly closedPeers = new Map<number, RTCPeerConnectionState>();
 
@@ -113,6 +102,7 @@ export class BrowserMediaHost implements MediaHostApi {
         this.#onLog = options.onLog;
         this.#onChange = options.onChange;
         this.#silenceLimit = options.silenceLimitMs === undefined ? VIEWER_SILENCE_LIMIT_MS : options.silenceLimitMs;
+        this.#sessions = new MediaSessions((id, text) => this.#log(id, text));
     }
 
     // ── source ────────────────────────────────────────────────────────────────────────────────
@@ -125,7 +115,7 @@ export class BrowserMediaHost implements MediaHostApi {
         this.#source = source;
         for (const wake of this.#sourceWaiters.splice(0)) wake(source);
         const swaps: Promise<void>[] = [];
-        for (const session of this.#sessions.values()) {
+        for (const session of this.#sessions.all()) {
             const peer = session.peer;
             if (peer === undefined || peer.retired) continue;
             if (peer.videoSender !== undefined) swaps.push(peer.videoSender.replaceTrack(source.video));
@@ -151,31 +141,31 @@ export class BrowserMediaHost implements MediaHostApi {
         });
     }
 
-    // ── MediaHostApi ──────────────────────────────────────────────────────────────────────────
+
+    // ── MediaHost ─────────────────────────────────────────────────────────────────────────────
     attachEvents(events: MediaEvents): void {
         this.#events = events;
     }
 
     async solicitOffer(sessionId: number, params: OfferParams): Promise<{ sdp: string }> {
-        this.#drop(sessionId, "replaced by SolicitOffer");
-        const session = this.#newSession(sessionId);
+        const session = this.#sessions.open(sessionId);
         const source = await this.#waitSource();
         const peer = this.#createPeer(session, "offerer", params);
         try {
-            const video = peer.pc.addTransceiver(source.video, { direction: "sendonly", streams: [source.stream] });
+            const video = peer.pc.addTransceiver(source.video, { direction: OFFER_DIRECTION, streams: [source.stream] });
             video.setCodecPreferences(h264Preferences());
             peer.videoSender = video.sender;
             if (source.audio !== undefined) {
-                const audio = peer.pc.addTransceiver(source.audio, { direction: "sendonly", streams: [source.stream] });
+                const audio = peer.pc.addTransceiver(source.audio, { direction: OFFER_DIRECTION, streams: [source.stream] });
                 peer.audioSender = audio.sender;
             }
             await peer.pc.setLocalDescription(await peer.pc.createOffer());
         } catch (error) {
             peer.retire();
-            if (this.#sessions.get(sessionId) === session) this.#sessions.delete(sessionId);
+            if (this.#sessions.isCurrent(session)) this.#drop(sessionId, "offer failed");
             throw new Error(`cannot create an Offer: ${message(error)}`);
         }
-        if (this.#sessions.get(sessionId) !== session) {
+        if (!this.#sessions.isCurrent(session)) {
             peer.retire();
             throw new Error(`session ${sessionId} ended while its Offer was made`);
         }
@@ -185,13 +175,12 @@ export class BrowserMediaHost implements MediaHostApi {
         return { sdp: peer.pc.localDescription?.sdp ?? "" };
     }
 
-    async offer(sessionId: number, sdp: string, params: OfferParams): Promise<{ sdp: string }> {
+    async answerOffer(sessionId: number, sdp: string, params: OfferParams): Promise<{ sdp: string }> {
         const plan = planAnswer(sdp, browserCapabilities());
         for (const s of plan.skipped) this.#log(sessionId, `${s.kind} m-line mid ${s.mid} not sent on: ${s.why}`);
         const source = await this.#waitSource();
-
         const existing = this.#sessions.get(sessionId);
-        const pending: Session = existing ?? { id: sessionId, peer: undefined, remoteBuffer: [] };
+        const pending = this.#sessions.pending(sessionId);
         const peer = this.#createPeer(pending, "answerer", params);
         try {
             // The browser answers from the Offer it was given: restricted to the planned formats,
@@ -201,8 +190,8 @@ export class BrowserMediaHost implements MediaHostApi {
             await peer.pc.setRemoteDescription({ type: "offer", sdp: asDtlsServer(restrictOffer(sdp, plan)) });
             peer.remoteSet = true;
             for (const transceiver of peer.pc.getTransceivers()) {
-                const track = plan.video?.mid === transceiver.mid ? source.video : plan.audio?.mid === transceiver.mid ? source.audio : undefined;
                 const planned = transceiver.mid === plan.video?.mid ? plan.video : transceiver.mid === plan.audio?.mid ? plan.audio : undefined;
+                const track = planned?.kind === "video" ? source.video : planned?.kind === "audio" ? source.audio : undefined;
                 if (planned === undefined || track === undefined) continue;
                 transceiver.direction = planned.direction as RTCRtpTransceiverDirection;
                 await transceiver.sender.replaceTrack(track);
@@ -215,21 +204,8 @@ export class BrowserMediaHost implements MediaHostApi {
             peer.retire();
             throw new Error(`cannot answer the Offer: ${message(error)}`);
         }
-        // swap in: a re-offer replaces the running peer only now that its Answer exists
-        const current = this.#sessions.get(sessionId);
-        if (existing !== undefined && current !== existing) {
-            peer.retire();
-            throw new Error(`session ${sessionId} ended while its re-offer was answered`);
-        }
-        const session = current ?? pending;
-        this.#sessions.set(sessionId, session);
-        const old = session.peer;
-        session.peer = peer;
-        if (old !== undefined) {
-            this.#log(sessionId, "re-offer: previous peer closed");
-            old.retire();
-        }
-        await this.#flushRemote(session, peer);
+        const session = this.#sessions.adopt(sessionId, peer, existing, pending);
+        await this.#flushRemote(session);
         const describe = (t: PlannedTrack | undefined, sender: RTCRtpSender | undefined) =>
             t === undefined || sender === undefined ? "none" : `${t.format.codec} PT ${t.format.payloadType} mid ${t.mid} ${t.direction}`;
         this.#log(sessionId, `answering: video ${describe(plan.video, peer.videoSender)}, audio ${describe(plan.audio, peer.audioSender)}`);
@@ -237,7 +213,7 @@ export class BrowserMediaHost implements MediaHostApi {
         return { sdp: peer.pc.localDescription?.sdp ?? "" };
     }
 
-    async answer(sessionId: number, sdp: string): Promise<void> {
+    async applyAnswer(sessionId: number, sdp: string): Promise<void> {
         const session = this.#sessions.get(sessionId);
         const peer = session?.peer;
         if (session === undefined || peer === undefined || peer.role !== "offerer") {
@@ -253,16 +229,14 @@ export class BrowserMediaHost implements MediaHostApi {
             throw new Error(`the Answer was refused: ${message(error)}`);
         }
         peer.remoteSet = true;
-        await this.#flushRemote(session, peer);
+        await this.#flushRemote(session);
         this.#log(sessionId, "answer applied");
     }
 
     async addRemoteCandidates(sessionId: number, candidates: IceCandidate[]): Promise<void> {
-        const session = this.#sessions.get(sessionId);
+        const session = this.#sessions.bufferRemote(sessionId, candidates);
         if (session === undefined) throw new Error(`session ${sessionId} is unknown to the media host`);
-        session.remoteBuffer.push(...candidates);
-        const peer = session.peer;
-        if (peer !== undefined && peer.remoteSet) await this.#flushRemote(session, peer);
+        await this.#flushRemote(session);
     }
 
     takeLocalCandidates(sessionId: number): IceCandidate[] {
@@ -276,17 +250,18 @@ export class BrowserMediaHost implements MediaHostApi {
     }
 
     closeAll(why: string): void {
-        for (const id of [...this.#sessions.keys()]) this.#drop(id, why);
+        for (const id of this.#sessions.ids()) this.#drop(id, why);
     }
 
-    async snapshot(width?: number, height?: number, quality?: number): Promise<SnapshotData> {
+    /** The current frame as a JPEG of exactly `resolution` (default: the source's size). */
+    async snapshot(resolution?: { width: number; height: number }, quality?: number): Promise<SnapshotData> {
         const source = await this.#waitSource();
-        return source.snapshot(width, height, quality);
+        return source.snapshot(resolution?.width, resolution?.height, quality);
     }
 
     // ── host API (UI, tests) ──────────────────────────────────────────────────────────────────
     sessionIds(): number[] {
-        return [...this.#sessions.keys()];
+        return this.#sessions.ids();
     }
 
     /** The RTCPeerConnection of a session (tests read its state). */
@@ -297,7 +272,7 @@ export class BrowserMediaHost implements MediaHostApi {
     /** Stats of every session that has a peer. */
     async stats(): Promise<BrowserSessionStats[]> {
         const out: BrowserSessionStats[] = [];
-        for (const session of [...this.#sessions.values()]) {
+        for (const session of this.#sessions.all()) {
             const peer = session.peer;
             if (peer === undefined) continue;
             out.push(await this.#peerStats(session, peer));
@@ -306,34 +281,22 @@ export class BrowserMediaHost implements MediaHostApi {
     }
 
     // ── internals ─────────────────────────────────────────────────────────────────────────────
-    #newSession(id: number): Session {
-        const session: Session = { id, peer: undefined, remoteBuffer: [] };
-        this.#sessions.set(id, session);
-        return session;
-    }
-
-    #drop(sessionId: number, why: string): boolean {
-        const session = this.#sessions.get(sessionId);
-        if (session === undefined) return false;
-        this.#sessions.delete(sessionId);
-        if (session.peer !== undefined) {
-            session.peer.retire();
-            this.closedPeers.set(sessionId, session.peer.pc.connectionState);
-        }
-        this.#log(sessionId, `closed: ${why}`);
+    #drop(sessionId: number, why: string): void {
+        const session = this.#sessions.drop(sessionId, why);
+        if (session === undefined) return;
+        if (session.peer !== undefined) this.closedPeers.set(sessionId, session.peer.pc.connectionState);
         this.#onChange?.();
-        return true;
     }
 
-    #createPeer(session: Session, role: PeerRole, params: OfferParams): Peer {
+    #createPeer(session: MediaSession<BrowserPeer>, role: PeerRole, params: OfferParams): BrowserPeer {
         const config: RTCConfiguration = {
             iceServers: rtcIceServers(params.iceServers),
-            iceTransportPolicy: params.iceTransportPolicy === "relay" ? "relay" : "all",
+            iceTransportPolicy: transportPolicy(params.iceTransportPolicy),
             // as offerer: one transport for video and audio (fewer candidates to signal); as answerer the Offer decides
             ...(role === "offerer" ? { bundlePolicy: "max-bundle" as const } : {}),
         };
         const pc = new RTCPeerConnection(config);
-        const peer = new Peer(pc, role);
+        const peer = new BrowserPeer(pc, role);
         const id = session.id;
         pc.onicecandidate = event => {
             const c = event.candidate;
@@ -384,11 +347,11 @@ export class BrowserMediaHost implements MediaHostApi {
     /**
      * The viewer falling silent (liveness.ts): what a libdatachannel viewer that closed leaves
      * behind, as it sends no DTLS close. The page sees the viewer only through `getStats()`, polled
-     * every {@link SILENCE_POLL_MS}: the transport's `packetsReceived` (its RTCP; the viewer sends no media) plus
-     * the STUN consent responses and checks on its candidate pairs, which a live viewer answers
-     * about once a second even when it sends no RTCP at all.
+     * every {@link SILENCE_POLL_MS}: the transport's `packetsReceived` (its RTCP; the viewer sends
+     * no media) plus the STUN consent responses and checks on its candidate pairs, which a live
+     * viewer answers about once a second even when it sends no RTCP at all.
      */
-    #watchSilence(peer: Peer, gone: () => void): void {
+    #watchSilence(peer: BrowserPeer, gone: () => void): void {
         const limit = this.#silenceLimit;
         if (limit === null) return;
         const silence = new SilenceWatch(limit);
@@ -409,14 +372,15 @@ export class BrowserMediaHost implements MediaHostApi {
         }, SILENCE_POLL_MS);
     }
 
-    /** Applies buffered remote candidates to a peer whose remote description is set. */
-    async #flushRemote(session: Session, peer: Peer): Promise<void> {
-        if (!peer.remoteSet || peer.retired) return;
-        const candidates = session.remoteBuffer.splice(0);
+    /** Gives the session's peer the buffered candidates it can take now. */
+    async #flushRemote(session: MediaSession<BrowserPeer>): Promise<void> {
+        const peer = session.peer;
+        const candidates = this.#sessions.takeRemote(session);
+        if (peer === undefined || candidates.length === 0) return;
         const firstMid = peer.pc.getTransceivers()[0]?.mid ?? "0";
         for (const c of candidates) {
-            const text = c.candidate.trim().replace(/^a=/, "");
-            if (text === "" || text === "end-of-candidates") continue;
+            const text = candidateText(c);
+            if (text === undefined) continue;
             const init: RTCIceCandidateInit = { candidate: text };
             if (c.sdpMid !== null) init.sdpMid = c.sdpMid;
             if (c.sdpMLineIndex !== null) init.sdpMLineIndex = c.sdpMLineIndex;
@@ -429,7 +393,7 @@ export class BrowserMediaHost implements MediaHostApi {
         }
     }
 
-    async #peerStats(session: Session, peer: Peer): Promise<BrowserSessionStats> {
+    async #peerStats(session: MediaSession<BrowserPeer>, peer: BrowserPeer): Promise<BrowserSessionStats> {
         const pc = peer.pc;
         const stats: BrowserSessionStats = {
             sessionId: session.id,
@@ -526,7 +490,6 @@ export class BrowserMediaHost implements MediaHostApi {
     }
 }
 
-/** Codec preferences for a video transceiver: H.264 packetization-mode=1 (42e01f first), then RTX. */
 export function h264Preferences(): RTCRtpCodec[] {
     const codecs = RTCRtpSender.getCapabilities("video")?.codecs ?? [];
     const isH264 = (c: RTCRtpCodec) => c.mimeType.toLowerCase() === "video/h264" && /packetization-mode=1/.test(c.sdpFmtpLine ?? "");
@@ -536,12 +499,6 @@ export function h264Preferences(): RTCRtpCodec[] {
     if (h264.length === 0) throw new Error("this browser cannot send H.264");
     return [...first, ...rest, ...codecs.filter(c => c.mimeType.toLowerCase() === "video/rtx")];
 }
-
-/**
- * What this browser can send: VP8, and H.264 (packetization-mode 1) at the profiles its sender
- * lists (`RTCRtpSender.getCapabilities`); Opus for audio. The Offer's order then decides between
- * them, so a viewer that prefers VP8 gets VP8.
- */
 export function browserCapabilities(): MediaCapabilities {
     const codecs = RTCRtpSender.getCapabilities("video")?.codecs ?? [];
     const vp8 = codecs.some(c => c.mimeType.toLowerCase() === "video/vp8");
@@ -555,20 +512,9 @@ export function browserCapabilities(): MediaCapabilities {
         audio: isOpus,
     };
 }
-
-/** Matter ICE servers as RTCIceServer entries (TURN credentials kept). */
-export function rtcIceServers(servers: readonly IceServer[] | undefined): RTCIceServer[] {
-    return (servers ?? []).map(s => ({
-        urls: [...s.urls],
-        ...(s.username !== undefined ? { username: s.username } : {}),
-        ...(s.credential !== undefined ? { credential: s.credential } : {}),
-    }));
-}
-
 function num(value: unknown): number {
     return typeof value === "number" && Number.isFinite(value) ? value : 0;
 }
-
 function message(error: unknown): string {
     return error instanceof Error ? error.message : String(error);
 }

@@ -6,6 +6,7 @@
  * Browser only (RTCPeerConnection, canvas, WebAudio, getUserMedia).
  */
 
-export { BrowserMediaHost, h264Preferences, rtcIceServers, type BrowserMediaHostOptions } from "./browser-media-host.js";
+export { BrowserMediaHost, browserCapabilities, h264Preferences, type BrowserMediaHostOptions } from "./browser-media-host.js";
+export { rtcIceServers } from "../ice-servers.js";
 export { MediaSourceError, openTestPattern, openWebcam, type MediaSourceHandle, type TestPatternOptions } from "./media-source.js";
 export type { BrowserSessionStats, MediaEvents, MediaHostApi, MediaLogEntry, PeerRole, SnapshotData, SourceKind } from "./types.js";

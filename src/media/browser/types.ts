@@ -3,51 +3,27 @@
  *
  * Everything that crosses here is structured-clone data (numbers, strings, arrays, plain objects,
  * bigint, Uint8Array): no class instances, no callbacks except the ones wrapped in
- * `Comlink.proxy`. The worker calls {@link MediaHostApi} (the page's `BrowserMediaHost`); the page
- * calls {@link MediaEvents} back (the worker-side adapter, which forwards to the engine).
- *
- * Unlike the in-process `WebRtcHooks`, SDPs come back as the hook's return value and candidates are
- * taken as arrays: a cross-thread call cannot push into the engine's synchronous candidate sink, so
- * the worker-side adapter keeps what a full batch refused.
+ * `Comlink.proxy`. The worker calls {@link MediaHostApi} (the page's `BrowserMediaHost`, the
+ * engine's `MediaHost` contract); the page calls the engine's `MediaEvents` back.
  */
 
+import type { MediaEvents, MediaHost } from "../../engine/media-host.js";
+import type { PeerRole } from "../media-sessions.js";
 import type { EndReason, IceCandidate, OfferParams, RemovalCause } from "../../engine/types.js";
 
-export type { EndReason, IceCandidate, OfferParams, RemovalCause };
+export type { EndReason, IceCandidate, MediaEvents, OfferParams, PeerRole, RemovalCause };
 
 /** Where the video comes from. */
 export type SourceKind = "pattern" | "webcam";
 
-/** Calls from the worker into the page (one RTCPeerConnection per Matter session). */
-export interface MediaHostApi {
-    /** Gives the page the worker's callbacks (a `Comlink.proxy`); replaces earlier ones. */
-    attachEvents(events: MediaEvents): void;
-    /** SolicitOffer: the page becomes the offerer; resolves with its Offer (trickle ICE follows). */
-    solicitOffer(sessionId: number, params: OfferParams): Promise<{ sdp: string }>;
-    /** ProvideOffer (new session or re-offer): the page answers; resolves with its Answer. */
-    offer(sessionId: number, sdp: string, params: OfferParams): Promise<{ sdp: string }>;
-    /** The controller's Answer to the page's Offer. */
-    answer(sessionId: number, sdp: string): Promise<void>;
-    /** Remote candidates; buffered until the remote description is set. */
-    addRemoteCandidates(sessionId: number, candidates: IceCandidate[]): Promise<void>;
-    /** Local candidates gathered since the last call, oldest first (the page forgets them). */
-    takeLocalCandidates(sessionId: number): IceCandidate[];
-    /** The session is gone: close its peer. Unknown ids are ignored. */
-    end(sessionId: number, reason: EndReason, cause: RemovalCause): void;
+/**
+ * What the worker calls on the page: the engine's `MediaHost` contract (one RTCPeerConnection per
+ * Matter session, plain data both ways), plus closing everything when the node stops.
+ */
+export interface MediaHostApi extends MediaHost {
     /** Closes every peer (the node stopped). */
     closeAll(why: string): void;
-    /** A JPEG of the current video frame at exactly `width`×`height` (default: the source's size), JPEG quality 1–100 (default 85). */
-    snapshot(width?: number, height?: number, quality?: number): Promise<SnapshotData>;
-}
-
-/** Calls from the page into the worker. */
-export interface MediaEvents {
-    /** New local candidates wait for `takeLocalCandidates`. */
-    candidatesReady(sessionId: number): void;
-    /** The page's peer failed or closed by itself: the session must end. */
-    sessionFailed(sessionId: number, reason: EndReason, why: string): void;
-    /** One line for the page's log (the page logs it itself too). */
-    log?(line: string): void;
+    snapshot(resolution?: { width: number; height: number }, quality?: number): Promise<SnapshotData>;
 }
 
 export interface SnapshotData {
@@ -57,7 +33,7 @@ export interface SnapshotData {
     mimeType: string;
 }
 
-export type PeerRole = "offerer" | "answerer";
+
 
 /** What one session's RTCPeerConnection is doing, from `getStats()`. */
 export interface BrowserSessionStats {

@@ -12,11 +12,11 @@
  * application calls `nodeDataChannel.cleanup()` after closing its hosts.
  */
 
+export { libdatachannelIceUrls, rtcIceServers } from "../ice-servers.js";
 export {
     DEFAULT_RTCP_TIMEOUT_MS,
     NodeMediaHost,
     OFFER_FORMATS,
-    iceServerUrls,
     type NodeMediaHostOptions,
     type NodeSessionStats,
     type PeerRole,

@@ -1,64 +1,55 @@
 /**
- * `NodeMediaHost`: the {@link WebRtcHooks} of a Node camera, one node-datachannel
- * `PeerConnection` per Matter WebRTC session, streaming H.264 from a {@link VideoSource} and Opus
- * silence.
+ * `NodeMediaHost`: the `MediaHost` of a Node camera, one node-datachannel `PeerConnection` per
+ * Matter WebRTC session, streaming H.264 from a {@link VideoSource} and Opus silence.
  *
- * Roles. SolicitOffer makes this camera the offerer: a PeerConnection with a sendonly H.264
- * track (PT 96, `profile-level-id=42e01f;packetization-mode=1`, mid "0") and a sendonly Opus track
- * (PT 111, mid "1"); the Offer is produced at once, or after `deferredOfferDelayMs` when the host
- * runs in deferred-offer mode (SolicitOffer then reports `deferred: true`). ProvideOffer (a new
- * session or a re-offer) makes it the answerer: its tracks reuse the Offer's mids and payload
- * types, so libdatachannel's Answer lists only formats the Offer listed; a re-offer builds a new
- * PeerConnection and swaps it in only once its Answer exists, so a failed re-offer leaves the
- * running call alone. As answerer the camera is the DTLS server (`a=setup:passive`, see
- * `asDtlsServer` in offer-plan.ts) and holds the controller's candidates until its Answer was
- * delivered (`onOutboundDone`), so no connectivity check, and no DTLS, reaches the controller
- * before it has the Answer. A libdatachannel 0.24.5 controller can still start DTLS before it
- * committed the Answer's fingerprint when it gets checks early (libdatachannel#1612).
+ * Roles. SolicitOffer makes the camera the offerer: a sendonly H.264 track (PT 96,
+ * `profile-level-id=42e01f;packetization-mode=1`, mid "0") and a sendonly Opus track (PT 111,
+ * mid "1"); the Offer is returned at once, or reported later (`MediaEvents.offerReady`) after
+ * `deferredOfferDelayMs` in deferred-offer mode. ProvideOffer (a new session or a re-offer) makes
+ * it the answerer: offer-plan.ts chooses what to send (the Offer's first H.264
+ * packetization-mode 1 format, Opus), the tracks take the Offer's mids and payload types so
+ * libdatachannel's Answer lists exactly those, and the camera answers as the DTLS server. A
+ * re-offer builds a new peer that takes over only once it has answered (media-sessions.ts).
  *
- * Signalling. SDPs and local candidates are pulled by the engine (`take*`). The host calls
- * `offerReady` / `answerReady` on a later macrotask than the hook that produced the SDP, because
- * the engine commits a new session only after the hook returned and drops work for a session it
- * does not know yet; local candidates are announced only after that SDP, so the controller never
- * sees candidates before the description they belong to. Remote candidates are buffered until the
- * remote description is set, in both roles (libdatachannel refuses them earlier). A candidate
- * with a null `sdpMid` goes to the m-line its `sdpMLineIndex` names, else to the first m-line.
- * Candidates libdatachannel refuses are logged and skipped rather than failing the command.
+ * ICE. The controller's ICE servers (TURN credentials in the URL) and transport policy; under
+ * "relay" only relayed remote candidates are used, as libjuice pairs every remote candidate with
+ * its host socket whatever the policy (libdatachannel#1587). As answerer the camera holds the
+ * controller's candidates, inline ones included, until its Answer was delivered (`delivered`, at
+ * most {@link ICE_HOLD_MAX_MS}), so no connectivity check, and no DTLS, reaches a controller before
+ * it has the Answer: a libdatachannel 0.24.5 controller drops DTLS that comes before its transport
+ * exists (libdatachannel#1554) and retries after 1 s. Remote candidates with a null `sdpMid` go to
+ * the m-line their `sdpMLineIndex` names, else to the first; ones libdatachannel refuses are logged
+ * and skipped.
  *
- * Ending. `onEndSession` closes the peer and stops its media. Real controllers never send
- * EndSession, so the host ends a session by itself (`OutboundSignal.endSession`) on the first of:
- * - "closed" (UserHangup) or "failed" (IceTimeout once connected, else IceFailed). A viewer that closes its peer and sends a DTLS close_notify
- *   (Chromium does, 4 ms after `pc.close()`) makes libdatachannel report "disconnected" then
- *   "closed" in the same millisecond (session ended 6–94 ms after the viewer's close); a viewer
- *   that vanished fails ICE consent freshness up to 30 s after its last answered check (measured
- *   26.5–27.2 s). libdatachannel 0.24.5 has no transient "disconnected" (an ICE outage of 3 s
- *   changes no state, and media resumes), so "disconnected" itself is left to the "closed" that
- *   follows it.
- * - an RTCP BYE on one of its tracks (UserHangup);
- * - `rtcpTimeoutMs` without any RTCP from a viewer that has sent some (MediaTimeout). This is the
- *   only signal a libdatachannel viewer gives: its `pc.close()` puts nothing on the wire (no
- *   close_notify, no BYE, checked with a packet capture), so without RTCP it is noticed only by
- *   consent freshness. A viewer that never sent RTCP is never timed out this way.
+ * Ending (liveness.ts). `end` closes the peer. Controllers never send EndSession, so the host ends
+ * a session itself (`MediaEvents.sessionFailed`) on: "closed", the viewer's DTLS close_notify
+ * (UserHangup, milliseconds after the viewer's close); an RTCP BYE (UserHangup); the viewer's
+ * RTCP stopping for `rtcpTimeoutMs` after it had reported (MediaTimeout; a libdatachannel viewer's
+ * close sends nothing else); "failed", consent freshness running out (IceTimeout once connected,
+ * else IceFailed; ~27 s). libdatachannel reports no transient "disconnected", so none is acted on.
  *
- * Limits. It never chooses a Matter status: a hook that cannot do its work throws a plain Error
- * (the engine answers FAILURE). One video and one audio m-line are served (the first receivable
- * ones); an Offer whose video m-line has no H.264 with packetization-mode=1 is refused; an audio
- * m-line without Opus is left to libdatachannel's default (it is answered, nothing is sent). The
- * video is the source's stream as is: no transcoding, no simulcast, no bitrate adaptation; a
- * keyframe request (PLI/FIR) restarts the session's source at a keyframe. Data channels in an
- * Offer are answered by libdatachannel and ignored. The process keeps running until `nodeDataChannel.cleanup()`, which this class never calls: `close()` closes
- * its peers, the embedding application decides when the library is done.
+ * Media. The source's pre-encoded stream as is: no transcoding, simulcast or bitrate adaptation;
+ * each session starts at a keyframe and a PLI/FIR restarts it at one (senders.ts). Data channels
+ * in an Offer are answered by libdatachannel and ignored. Snapshots come from `snapshots`.
+ *
+ * It never chooses a Matter status: what cannot be done throws a plain Error (the engine answers
+ * FAILURE). The process keeps running until `nodeDataChannel.cleanup()`, which this class never
+ * calls: `close()` closes its peers, the embedding application decides when the library is done.
  */
 
 import { randomInt } from "node:crypto";
 import { Audio, PeerConnection, Video, type RtcConfig, type Track } from "node-datachannel";
-import type { IceCandidateSink, OutboundSignal, WebRtcHooks } from "../../engine/hooks.js";
-import { EndReason, type IceCandidate, type IceServer, type OfferParams, type RemovalCause, type SolicitOutcome } from "../../engine/types.js";
+import type { MediaEvents, MediaHost, MediaSnapshot } from "../../engine/media-host.js";
+import { EndReason, type IceCandidate, type OfferParams, type OutboundWork, type RemovalCause } from "../../engine/types.js";
+import { libdatachannelIceUrls, transportPolicy } from "../ice-servers.js";
 import { SILENCE_CHECK_INTERVAL_MS, SilenceWatch, VIEWER_SILENCE_LIMIT_MS } from "../liveness.js";
-import { asDtlsServer, isH264Mode1, isOpus, planAnswer, type MediaCapabilities, type PlannedTrack } from "../offer-plan.js";
-import { candidateType, filterCandidates, mediaSections, mLineIndexOf, takeInlineCandidates, type InlineCandidate, type MediaDirection } from "../sdp.js";
+import { candidateMid, candidateText, MediaPeer, MediaSessions, type MediaSession, type PeerRole } from "../media-sessions.js";
+import { asDtlsServer, isH264Mode1, isOpus, OFFER_DIRECTION, planAnswer, type MediaCapabilities, type PlannedTrack } from "../offer-plan.js";
+import { candidateType, filterCandidates, mediaSections, mLineIndexOf, takeInlineCandidates, type MediaDirection } from "../sdp.js";
 import { H264Sender, OpusSilenceSender, type RtcpSummary } from "./senders.js";
 import type { VideoSource } from "./video-source.js";
+
+export type { PeerRole };
 
 /** The formats this host offers when it is the offerer. */
 export const OFFER_FORMATS = {
@@ -66,19 +57,18 @@ export const OFFER_FORMATS = {
     audio: { mid: "1", payloadType: 111, fmtp: "minptime=10;useinbandfec=1" },
 } as const;
 
-/** How long the host waits for libdatachannel to produce a local description. */
-const LOCAL_DESCRIPTION_TIMEOUT_MS = 10_000;
-
 /** Default `rtcpTimeoutMs`: the shared viewer-silence limit (liveness.ts). */
 export const DEFAULT_RTCP_TIMEOUT_MS = VIEWER_SILENCE_LIMIT_MS;
+
+/** How long the host waits for libdatachannel to produce a local description. */
+const LOCAL_DESCRIPTION_TIMEOUT_MS = 10_000;
 
 /** Longest wait for the Answer's delivery report before held remote candidates go in anyway. */
 const ICE_HOLD_MAX_MS = 3_000;
 
+const CNAME = "matter-camera";
 
 export interface NodeMediaHostOptions {
-    /** Where ready Offers/Answers/candidates are announced; can be given later with `attach`. */
-    signal?: OutboundSignal;
     /**
      * Deferred-offer mode: SolicitOffer reports `deferred: true` and the Offer follows after this
      * many milliseconds. Absent (the default): the Offer is produced before SolicitOffer returns.
@@ -111,10 +101,8 @@ export interface NodeMediaHostOptions {
 
 /** A producer of snapshot JPEGs at an exact size (e.g. `ClipSnapshots`). */
 export interface SnapshotProducer {
-    capture(size: { width: number; height: number; quality?: number }): Promise<{ data: Uint8Array; width: number; height: number }>;
+    capture(size: { width: number; height: number; quality?: number }): Promise<MediaSnapshot>;
 }
-
-export type PeerRole = "offerer" | "answerer";
 
 /** What a session's peer is doing, for UIs and tests. */
 export interface NodeSessionStats {
@@ -134,45 +122,31 @@ export interface NodeSessionStats {
     gatheringState: string;
     /** Local candidates waiting to be taken by the engine. */
     localCandidatesWaiting: number;
-    /** Remote candidates waiting for the remote description. */
+    /** Remote candidates waiting for the peer (remote description, Answer delivery). */
     remoteCandidatesBuffered: number;
 }
 
 /** One node-datachannel PeerConnection and its media. */
-class Peer {
-    retired = false;
-    /**
-     * ICETransportPolicy "relay": libjuice pairs every remote candidate with its host socket
-     * whatever the policy (libdatachannel#1587), so the host keeps only relayed remote candidates.
-     */
-    relayOnly = false;
-    remoteSet = false;
-    /** The Offer/Answer has been announced to the engine: candidates may follow. */
-    sdpAnnounced = false;
+class NodePeer extends MediaPeer {
     localSdp: string | undefined;
     readonly localCandidates: { candidate: string; sdpMid: string }[] = [];
     video: H264Sender | undefined;
     audio: OpusSilenceSender | undefined;
-    /** The peer reached "connected" at least once. */
-    connectedOnce = false;
-    /**
-     * Answerer: remote candidates wait until the Answer reached the controller (`releaseIce`), so
-     * the camera starts no connectivity check before the controller can answer it with DTLS.
-     */
-    iceHeld = false;
+    /** ICETransportPolicy "relay": only relayed remote candidates (see the module comment). */
+    relayOnly = false;
     iceHoldTimer: ReturnType<typeof setTimeout> | undefined;
-    /** The viewer's RTCP, on any track: armed by the first report (liveness.ts). */
+    silenceTimer: ReturnType<typeof setInterval> | undefined;
+    /** The viewer's RTCP on any track, armed by the first report (liveness.ts). */
     silence: SilenceWatch | undefined;
-    /** Checks for RTCP silence; started by the first RTCP. */
-    rtcpWatch: ReturnType<typeof setInterval> | undefined;
     /** Resolves with the first local description libdatachannel generates. */
     readonly localDescription: Promise<string>;
     readonly #settle: (error?: Error) => void;
 
     constructor(
         readonly pc: PeerConnection,
-        readonly role: PeerRole,
+        role: PeerRole,
     ) {
+        super(role);
         let settle: (error?: Error) => void = () => undefined;
         this.localDescription = new Promise<string>((resolve, reject) => {
             const timer = setTimeout(() => settle(new Error("no local description from libdatachannel")), LOCAL_DESCRIPTION_TIMEOUT_MS);
@@ -187,17 +161,13 @@ class Peer {
             });
         });
         this.#settle = settle;
-        this.localDescription.catch(() => undefined); // observed by the hook that awaits it
+        this.localDescription.catch(() => undefined); // observed by the call that awaits it
     }
 
-    /** Stops media and closes the PeerConnection; its later callbacks are ignored. */
-    retire(): void {
-        if (this.retired) return;
-        this.retired = true;
+    protected close(): void {
         this.#settle(new Error("peer closed"));
-        if (this.rtcpWatch !== undefined) clearInterval(this.rtcpWatch);
-        this.rtcpWatch = undefined;
         clearTimeout(this.iceHoldTimer);
+        clearInterval(this.silenceTimer);
         this.video?.stop();
         this.audio?.stop();
         try {
@@ -208,31 +178,18 @@ class Peer {
     }
 }
 
-interface Session {
-    id: number;
-    peer: Peer | undefined;
-    offerSdp: string | undefined;
-    answerSdp: string | undefined;
-    /** Remote candidates that arrived before the current peer had its remote description. */
-    remoteBuffer: IceCandidate[];
-    deferTimer: ReturnType<typeof setTimeout> | undefined;
-}
-
-export class NodeMediaHost implements WebRtcHooks {
-    readonly #sessions = new Map<number, Session>();
+export class NodeMediaHost implements MediaHost {
+    readonly #sessions: MediaSessions<NodePeer>;
     readonly #video: VideoSource;
     readonly #audio: boolean;
     readonly #bindAddress: string | null;
     readonly #deferredDelay: number | undefined;
-    readonly #onLog: ((line: string) => void) | undefined;
     readonly #rtcpTimeout: number | null;
+    readonly #onLog: ((line: string) => void) | undefined;
     /** A pre-encoded H.264 clip (any profile decodes its constrained baseline) and Opus silence. */
     readonly #capabilities: MediaCapabilities;
-    #signal: OutboundSignal | undefined;
-    /** The current frame as a JPEG of exactly that size; present when `snapshots` was given. */
-    readonly snapshot?: (resolution: { width: number; height: number }, quality: number) => Promise<{ data: Uint8Array; width: number; height: number }>;
-    /** Announcements made before `attach`. */
-    #unsent: ((signal: OutboundSignal) => void)[] = [];
+    readonly #deferTimers = new Map<number, ReturnType<typeof setTimeout>>();
+    #events: MediaEvents | undefined;
     #closed = false;
 
     constructor(options: NodeMediaHostOptions) {
@@ -246,9 +203,10 @@ export class NodeMediaHost implements WebRtcHooks {
         if (rtcpTimeout !== null && !(rtcpTimeout > 0 && Number.isFinite(rtcpTimeout))) throw new RangeError(`rtcpTimeoutMs ${rtcpTimeout} is not a duration`);
         this.#rtcpTimeout = rtcpTimeout;
         this.#onLog = options.onLog;
-        this.#signal = options.signal;
-        this.#capabilities = { video: isH264Mode1, ...(this.#audio ? { audio: isOpus } : {}) };
         const snapshots = options.snapshots;
+        this.#capabilities = { video: isH264Mode1, ...(this.#audio ? { audio: isOpus } : {}) };
+        this.#sessions = new MediaSessions((id, text) => this.#log(id, text));
+        // a host without snapshots leaves CaptureSnapshot to the camera's fixture
         if (snapshots !== undefined) {
             this.snapshot = async (resolution, quality) => {
                 const { data, width, height } = await snapshots.capture({ ...resolution, quality });
@@ -257,69 +215,51 @@ export class NodeMediaHost implements WebRtcHooks {
         }
     }
 
-    /** Sets the engine to signal (the engine is created with these hooks, so it comes later). */
-    attach(signal: OutboundSignal): void {
-        this.#signal = signal;
-        const unsent = this.#unsent;
-        this.#unsent = [];
-        for (const send of unsent) send(signal);
+    attachEvents(events: MediaEvents): void {
+        this.#events = events;
     }
 
-    // ── WebRtcHooks: inbound ──────────────────────────────────────────────────────────────────
-    async onSolicitOffer(sessionId: number, params: OfferParams): Promise<SolicitOutcome> {
+    // ── MediaHost: inbound ────────────────────────────────────────────────────────────────────
+    async solicitOffer(sessionId: number, params: OfferParams): Promise<{ sdp: string } | { deferred: true }> {
         this.#assertOpen();
-        this.#drop(sessionId, "replaced by SolicitOffer");
-        const session = this.#newSession(sessionId);
+        this.#clearDefer(sessionId);
+        const session = this.#sessions.open(sessionId);
         const delay = this.#deferredDelay;
-        if (delay === undefined) {
-            const peer = await this.#makeOffer(session, params);
-            this.#announceSdp(session, peer, "offer");
-            return { deferred: false };
-        }
-        session.deferTimer = setTimeout(() => {
-            session.deferTimer = undefined;
-            this.#makeOffer(session, params).then(
-                peer => this.#announceSdp(session, peer, "offer"),
-                error => {
-                    if (this.#sessions.get(sessionId) !== session) return; // ended meanwhile
-                    this.#log(sessionId, `deferred offer failed: ${message(error)}`);
-                    this.#drop(sessionId, "deferred offer failed");
-                    this.#send(signal => signal.endSession(sessionId, EndReason.UnknownReason));
-                },
-            );
-        }, delay);
+        if (delay === undefined) return { sdp: await this.#makeOffer(session, params) };
+        this.#deferTimers.set(
+            sessionId,
+            setTimeout(() => {
+                this.#deferTimers.delete(sessionId);
+                this.#makeOffer(session, params).then(
+                    sdp => this.#events?.offerReady(sessionId, sdp),
+                    error => {
+                        if (!this.#sessions.isCurrent(session)) return; // ended meanwhile
+                        this.#sessions.drop(sessionId, "deferred offer failed");
+                        this.#events?.sessionFailed(sessionId, EndReason.UnknownReason, `deferred offer failed: ${message(error)}`);
+                    },
+                );
+            }, delay),
+        );
         this.#log(sessionId, `offer deferred by ${delay} ms`);
         return { deferred: true };
     }
 
-    async onOffer(sessionId: number, sdp: string, params: OfferParams): Promise<void> {
+    async answerOffer(sessionId: number, sdp: string, params: OfferParams): Promise<{ sdp: string }> {
         this.#assertOpen();
         // An offer with only a data channel (the SDK's test SDP) is answered too, with no media,
         // as the reference camera does; one whose video lists nothing we can send is refused.
         const plan = planAnswer(sdp, this.#capabilities);
         for (const s of plan.skipped) this.#log(sessionId, `${s.kind} m-line mid ${s.mid} not sent on: ${s.why}`);
-        const { video: plannedVideo, audio: plannedAudio } = plan;
         const existing = this.#sessions.get(sessionId);
-        const peer = this.#createPeer(sessionId, "answerer", params);
-        let inline: InlineCandidate[] = [];
+        const pending = this.#sessions.pending(sessionId);
+        const peer = this.#createPeer(pending, "answerer", params);
+        // candidates inside the Offer wait with trickled ones until the Answer was delivered
+        const { sdp: offer, candidates: inline } = takeInlineCandidates(asDtlsServer(sdp));
         try {
             // tracks on the Offer's mids with its payload types, before the Offer is applied, so
             // libdatachannel's Answer lists exactly these formats
-            if (plannedVideo !== undefined) {
-                const { format } = plannedVideo;
-                const video = new Video(plannedVideo.mid, trackDirection(plannedVideo.direction));
-                video.addH264Codec(format.payloadType, format.fmtp);
-                peer.video = this.#addVideo(peer, sessionId, video, format.payloadType);
-            }
-            if (plannedAudio !== undefined) {
-                const { format } = plannedAudio;
-                const audio = new Audio(plannedAudio.mid, trackDirection(plannedAudio.direction));
-                audio.addOpusCodec(format.payloadType, format.fmtp === "" ? OFFER_FORMATS.audio.fmtp : format.fmtp);
-                peer.audio = this.#addAudio(peer, sessionId, audio, format.payloadType);
-            }
-            // candidates inside the Offer are held like trickled ones (see `iceHeld`)
-            const { sdp: offer, candidates } = takeInlineCandidates(asDtlsServer(sdp));
-            inline = candidates;
+            if (plan.video !== undefined) peer.video = this.#addVideo(peer, sessionId, plan.video);
+            if (plan.audio !== undefined) peer.audio = this.#addAudio(peer, sessionId, plan.audio.mid, plan.audio.direction, plan.audio.format);
             peer.iceHeld = true;
             peer.pc.setRemoteDescription(offer, "offer");
             peer.remoteSet = true;
@@ -332,34 +272,18 @@ export class NodeMediaHost implements WebRtcHooks {
             peer.retire();
             throw new Error("media host closed");
         }
-        // swap in: a re-offer replaces the running peer only now that its Answer exists
-        const current = this.#sessions.get(sessionId);
-        if (existing !== undefined && current !== existing) {
-            // ended while the re-offer was being answered (the engine does not clean up after a failed re-offer commit)
-            peer.retire();
-            throw new Error(`session ${sessionId} ended while its re-offer was answered`);
-        }
-        const session = current ?? this.#newSession(sessionId);
-        const old = session.peer;
-        session.peer = peer;
-        session.offerSdp = undefined;
-        session.answerSdp = peer.localSdp;
-        if (old !== undefined) {
-            this.#log(sessionId, "re-offer: previous peer closed");
-            old.retire();
-        }
-        if (session.deferTimer !== undefined) clearTimeout(session.deferTimer);
-        session.deferTimer = undefined;
-        session.remoteBuffer.unshift(...inline.map(c => ({ candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex })));
+        this.#clearDefer(sessionId);
+        const session = this.#sessions.adopt(sessionId, peer, existing, pending);
+        session.remoteBuffer.unshift(...inline);
         // a controller that never reports delivery (or a host without an engine) still connects
         peer.iceHoldTimer = setTimeout(() => this.#releaseIce(session, peer, "no delivery report"), ICE_HOLD_MAX_MS);
         peer.iceHoldTimer.unref?.();
         const describe = (t: PlannedTrack | undefined) => (t === undefined ? "none" : `${t.format.codec} PT ${t.format.payloadType} mid ${t.mid} ${t.direction}`);
-        this.#log(sessionId, `answering: video ${describe(plannedVideo)}, audio ${describe(plannedAudio)}`);
-        this.#announceSdp(session, peer, "answer");
+        this.#log(sessionId, `answering: video ${describe(plan.video)}, audio ${describe(plan.audio)}`);
+        return { sdp: peer.localSdp ?? "" };
     }
 
-    onAnswer(sessionId: number, sdp: string): void {
+    applyAnswer(sessionId: number, sdp: string): void {
         this.#assertOpen();
         const session = this.#sessions.get(sessionId);
         const peer = session?.peer;
@@ -376,68 +300,44 @@ export class NodeMediaHost implements WebRtcHooks {
         if (peer.video !== undefined && !answered.has(OFFER_FORMATS.video.payloadType)) {
             this.#log(sessionId, `answer does not accept H.264 PT ${OFFER_FORMATS.video.payloadType}: the peer may not decode the video`);
         }
-        this.#flushRemote(session, peer);
+        this.#flushRemote(session);
         this.#log(sessionId, "answer applied");
     }
 
-    onIceCandidates(sessionId: number, candidates: IceCandidate[]): void {
+    addRemoteCandidates(sessionId: number, candidates: IceCandidate[]): void {
         this.#assertOpen();
-        const session = this.#sessions.get(sessionId);
+        const session = this.#sessions.bufferRemote(sessionId, candidates);
         if (session === undefined) throw new Error(`session ${sessionId} is unknown to the media host`);
-        session.remoteBuffer.push(...candidates);
-        const peer = session.peer;
-        if (peer !== undefined && peer.remoteSet) this.#flushRemote(session, peer);
+        this.#flushRemote(session);
     }
 
-    onEndSession(sessionId: number, reason: EndReason, cause: RemovalCause): void {
-        this.#drop(sessionId, `ended (reason ${reason}, ${cause})`); // unknown ids: nothing to release
-    }
-
-    // ── WebRtcHooks: outbound pulls ───────────────────────────────────────────────────────────
-    takeOfferSdp(sessionId: number): string {
-        const session = this.#sessions.get(sessionId);
-        const sdp = session?.offerSdp;
-        if (session === undefined || sdp === undefined) throw new Error(`no Offer waiting for session ${sessionId}`);
-        session.offerSdp = undefined;
-        return sdp;
-    }
-
-    takeAnswerSdp(sessionId: number): string {
-        const session = this.#sessions.get(sessionId);
-        const sdp = session?.answerSdp;
-        if (session === undefined || sdp === undefined) throw new Error(`no Answer waiting for session ${sessionId}`);
-        session.answerSdp = undefined;
-        return sdp;
-    }
-
-    takeIceCandidates(sessionId: number, sink: IceCandidateSink): boolean {
+    takeLocalCandidates(sessionId: number): IceCandidate[] {
         const peer = this.#sessions.get(sessionId)?.peer;
-        if (peer === undefined || peer.retired) return false;
-        const queue = peer.localCandidates;
+        if (peer === undefined || peer.retired) return [];
         const localSdp = peer.localSdp ?? "";
-        while (queue.length > 0) {
-            const next = queue[0];
-            if (next === undefined) break;
-            const result = sink.push({ candidate: next.candidate, sdpMid: next.sdpMid, sdpMLineIndex: mLineIndexOf(localSdp, next.sdpMid) });
-            if (result === "full") return true;
-            queue.shift();
-            if (result === "rejected") this.#log(sessionId, `local candidate dropped by the engine: ${next.candidate}`);
-        }
-        return false;
+        return peer.localCandidates.splice(0).map(c => ({ candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: mLineIndexOf(localSdp, c.sdpMid) }));
     }
 
-    /** The engine delivered (or gave up) outbound work: an Answer that left releases the held candidates. */
-    onOutboundDone(sessionId: number, kind: string): void {
+    end(sessionId: number, reason: EndReason, cause: RemovalCause): void {
+        this.#clearDefer(sessionId);
+        this.#sessions.drop(sessionId, `ended (reason ${reason}, ${cause})`); // unknown ids: nothing to release
+    }
+
+    /** An Answer that reached the controller releases the candidates held for it. */
+    delivered(sessionId: number, kind: OutboundWork["kind"]): void {
         if (kind !== "answer") return;
         const session = this.#sessions.get(sessionId);
         const peer = session?.peer;
         if (session !== undefined && peer !== undefined) this.#releaseIce(session, peer, "Answer delivered");
     }
 
+    /** The current frame as a JPEG of exactly that size; present only with `snapshots`. */
+    readonly snapshot?: (resolution: { width: number; height: number }, quality: number) => Promise<MediaSnapshot>;
+
     // ── host API ──────────────────────────────────────────────────────────────────────────────
     /** Sessions the host has a record of. */
     sessionIds(): number[] {
-        return [...this.#sessions.keys()];
+        return this.#sessions.ids();
     }
 
     stats(sessionId: number): NodeSessionStats | undefined {
@@ -475,7 +375,8 @@ export class NodeMediaHost implements WebRtcHooks {
     /** Closes every peer and refuses further sessions. Does not call `nodeDataChannel.cleanup()`. */
     close(): void {
         this.#closed = true;
-        for (const id of [...this.#sessions.keys()]) this.#drop(id, "host closed");
+        for (const id of [...this.#deferTimers.keys()]) this.#clearDefer(id);
+        this.#sessions.closeAll("host closed");
     }
 
     // ── internals ─────────────────────────────────────────────────────────────────────────────
@@ -483,136 +384,99 @@ export class NodeMediaHost implements WebRtcHooks {
         if (this.#closed) throw new Error("media host closed");
     }
 
-    #newSession(id: number): Session {
-        const session: Session = { id, peer: undefined, offerSdp: undefined, answerSdp: undefined, remoteBuffer: [], deferTimer: undefined };
-        this.#sessions.set(id, session);
-        return session;
+    #clearDefer(sessionId: number): void {
+        clearTimeout(this.#deferTimers.get(sessionId));
+        this.#deferTimers.delete(sessionId);
     }
 
-    /** Forgets a session and releases its peer; false when it was unknown. */
-    #drop(sessionId: number, why: string): boolean {
-        const session = this.#sessions.get(sessionId);
-        if (session === undefined) return false;
-        this.#sessions.delete(sessionId);
-        if (session.deferTimer !== undefined) clearTimeout(session.deferTimer);
-        session.deferTimer = undefined;
-        session.peer?.retire();
-        this.#log(sessionId, `closed: ${why}`);
-        return true;
-    }
-
-    #createPeer(sessionId: number, role: PeerRole, params: OfferParams): Peer {
-        const config: RtcConfig = {
-            iceServers: iceServerUrls(params.iceServers),
-            iceTransportPolicy: params.iceTransportPolicy === "relay" ? "relay" : "all",
-        };
+    #createPeer(session: MediaSession<NodePeer>, role: PeerRole, params: OfferParams): NodePeer {
+        const config: RtcConfig = { iceServers: libdatachannelIceUrls(params.iceServers), iceTransportPolicy: transportPolicy(params.iceTransportPolicy) };
         if (this.#bindAddress !== null) config.bindAddress = this.#bindAddress;
-        const pc = new PeerConnection(`matter-webrtc-${sessionId}`, config);
-        const peer = new Peer(pc, role);
+        const id = session.id;
+        const pc = new PeerConnection(`matter-webrtc-${id}`, config);
+        const peer = new NodePeer(pc, role);
         peer.relayOnly = config.iceTransportPolicy === "relay";
-        pc.onLocalCandidate((candidate, mid) => this.#localCandidate(sessionId, peer, candidate, mid));
-        pc.onStateChange(state => this.#stateChange(sessionId, peer, state));
+        pc.onLocalCandidate((candidate, mid) => {
+            if (peer.retired) return;
+            peer.localCandidates.push({ candidate: candidate.replace(/^a=/, ""), sdpMid: mid });
+            this.#events?.candidatesReady(id); // the engine sends them after the description
+        });
+        pc.onStateChange(state => this.#stateChange(id, peer, state));
         return peer;
     }
 
-    #addVideo(peer: Peer, sessionId: number, video: Video, payloadType: number): H264Sender {
+    #addVideo(peer: NodePeer, sessionId: number, planned: { mid: string; direction: MediaDirection; format: { payloadType: number; fmtp: string } }): H264Sender {
+        const video = new Video(planned.mid, trackDirection(planned.direction));
+        video.addH264Codec(planned.format.payloadType, planned.format.fmtp);
         const ssrc = randomSsrc();
         video.addSSRC(ssrc, CNAME, CNAME, `video-${sessionId}`);
         const track: Track = peer.pc.addTrack(video);
-        const sender = new H264Sender(track, { ssrc, cname: CNAME, payloadType }, this.#video);
+        const sender = new H264Sender(track, { ssrc, cname: CNAME, payloadType: planned.format.payloadType }, this.#video);
         sender.onRtcp = summary => this.#rtcp(sessionId, peer, summary);
         return sender;
     }
 
-    #addAudio(peer: Peer, sessionId: number, audio: Audio, payloadType: number): OpusSilenceSender {
+    #addAudio(peer: NodePeer, sessionId: number, mid: string, direction: MediaDirection, format: { payloadType: number; fmtp: string }): OpusSilenceSender {
+        const audio = new Audio(mid, trackDirection(direction));
+        audio.addOpusCodec(format.payloadType, format.fmtp === "" ? OFFER_FORMATS.audio.fmtp : format.fmtp);
         const ssrc = randomSsrc();
         audio.addSSRC(ssrc, CNAME, CNAME, `audio-${sessionId}`);
         const track: Track = peer.pc.addTrack(audio);
-        const sender = new OpusSilenceSender(track, { ssrc, cname: CNAME, payloadType });
+        const sender = new OpusSilenceSender(track, { ssrc, cname: CNAME, payloadType: format.payloadType });
         sender.onRtcp = summary => this.#rtcp(sessionId, peer, summary);
         return sender;
     }
 
-    /** Builds the offerer's peer and its Offer; stores the Offer in `session` if still current. */
-    async #makeOffer(session: Session, params: OfferParams): Promise<Peer> {
+    /** Builds the offerer's peer and returns its Offer, if `session` is still current by then. */
+    async #makeOffer(session: MediaSession<NodePeer>, params: OfferParams): Promise<string> {
         const id = session.id;
-        const peer = this.#createPeer(id, "offerer", params);
+        const peer = this.#createPeer(session, "offerer", params);
         try {
             const { video: v, audio: a } = OFFER_FORMATS;
-            const video = new Video(v.mid, "SendOnly");
-            video.addH264Codec(v.payloadType, v.fmtp);
-            peer.video = this.#addVideo(peer, id, video, v.payloadType);
-            if (this.#audio) {
-                const audio = new Audio(a.mid, "SendOnly");
-                audio.addOpusCodec(a.payloadType, a.fmtp);
-                peer.audio = this.#addAudio(peer, id, audio, a.payloadType);
-            }
+            peer.video = this.#addVideo(peer, id, { mid: v.mid, direction: OFFER_DIRECTION, format: v });
+            if (this.#audio) peer.audio = this.#addAudio(peer, id, a.mid, OFFER_DIRECTION, a);
             peer.pc.setLocalDescription("offer");
             await peer.localDescription;
         } catch (error) {
             peer.retire();
             throw error;
         }
-        if (this.#sessions.get(id) !== session) {
+        if (!this.#sessions.isCurrent(session)) {
             peer.retire();
             throw new Error(`session ${id} ended while its Offer was made`);
         }
         session.peer = peer;
-        session.offerSdp = peer.localSdp;
         this.#log(id, "offer created");
-        return peer;
+        return peer.localSdp ?? "";
     }
 
-    /**
-     * Announces the Offer/Answer on a later macrotask (after the engine committed the session),
-     * then any local candidates that gathered meanwhile.
-     */
-    #announceSdp(session: Session, peer: Peer, kind: "offer" | "answer"): void {
-        setImmediate(() => {
-            if (peer.retired || this.#sessions.get(session.id) !== session || session.peer !== peer) return;
-            peer.sdpAnnounced = true;
-            const id = session.id;
-            this.#send(signal => (kind === "offer" ? signal.offerReady(id) : signal.answerReady(id)));
-            if (peer.localCandidates.length > 0) this.#send(signal => signal.iceCandidatesReady(id));
-        });
-    }
-
-    #localCandidate(sessionId: number, peer: Peer, candidate: string, mid: string): void {
-        if (peer.retired) return;
-        peer.localCandidates.push({ candidate: candidate.replace(/^a=/, ""), sdpMid: mid });
-        if (peer.sdpAnnounced) this.#send(signal => signal.iceCandidatesReady(sessionId));
-    }
-
-    /** Applies buffered remote candidates to a peer whose remote description is set. */
     /** Lets held remote candidates in: the controller has the Answer (or we stop waiting for it). */
-    #releaseIce(session: Session, peer: Peer, why: string): void {
+    #releaseIce(session: MediaSession<NodePeer>, peer: NodePeer, why: string): void {
         if (!peer.iceHeld || peer.retired) return;
         peer.iceHeld = false;
         clearTimeout(peer.iceHoldTimer);
         this.#log(session.id, `remote candidates released (${why})`);
-        this.#flushRemote(session, peer);
+        this.#flushRemote(session);
     }
 
-    #flushRemote(session: Session, peer: Peer): void {
-        if (!peer.remoteSet || peer.retired || peer.iceHeld) return;
-        const candidates = session.remoteBuffer.splice(0);
-        if (candidates.length === 0) return;
-        const sections = mediaSections(peer.pc.remoteDescription()?.sdp ?? "");
+    /** Gives the session's peer the buffered candidates it can take now. */
+    #flushRemote(session: MediaSession<NodePeer>): void {
+        const peer = session.peer;
+        const candidates = this.#sessions.takeRemote(session);
+        if (peer === undefined || candidates.length === 0) return;
+        const remoteSdp = peer.pc.remoteDescription()?.sdp ?? "";
         for (const c of candidates) {
-            const text = c.candidate.trim();
-            if (text === "" || text === "a=end-of-candidates" || text === "end-of-candidates") continue;
-            if (peer.relayOnly && candidateType(text) !== "relay") continue;
-            const byIndex = c.sdpMLineIndex === null ? undefined : sections[c.sdpMLineIndex]?.mid;
-            const mid = c.sdpMid ?? byIndex ?? sections[0]?.mid ?? "0";
+            const text = candidateText(c);
+            if (text === undefined || (peer.relayOnly && candidateType(text) !== "relay")) continue;
             try {
-                peer.pc.addRemoteCandidate(text, mid);
+                peer.pc.addRemoteCandidate(text, candidateMid(c, remoteSdp));
             } catch (error) {
                 this.#log(session.id, `remote candidate refused (${message(error)}): ${text}`);
             }
         }
     }
 
-    #stateChange(sessionId: number, peer: Peer, state: string): void {
+    #stateChange(sessionId: number, peer: NodePeer, state: string): void {
         if (peer.retired) return;
         this.#log(sessionId, `peer ${state}`);
         if (state === "connected") peer.connectedOnce = true;
@@ -622,12 +486,8 @@ export class NodeMediaHost implements WebRtcHooks {
         else if (state === "failed") this.#endByPeer(sessionId, peer, "peer failed", peer.connectedOnce ? EndReason.IceTimeout : EndReason.IceFailed);
     }
 
-    /**
-     * The viewer's RTCP on one of the peer's tracks: a BYE ends the session, anything else proves
-     * the viewer is there. The first one arms the silence check, so a viewer that never sends RTCP
-     * (a libdatachannel peer without an `RtcpReceivingSession`) is left to consent freshness.
-     */
-    #rtcp(sessionId: number, peer: Peer, summary: RtcpSummary): void {
+    /** The viewer's RTCP on one of the peer's tracks: a BYE ends the session, anything else proves it is there. */
+    #rtcp(sessionId: number, peer: NodePeer, summary: RtcpSummary): void {
         if (peer.retired) return;
         if (summary.bye) {
             this.#endByPeer(sessionId, peer, "RTCP BYE from the viewer", EndReason.UserHangup);
@@ -638,38 +498,23 @@ export class NodeMediaHost implements WebRtcHooks {
         if (peer.silence === undefined) {
             const silence = new SilenceWatch(timeout);
             peer.silence = silence;
-            peer.rtcpWatch = setInterval(() => {
+            peer.silenceTimer = setInterval(() => {
                 if (silence.expired()) {
                     this.#endByPeer(sessionId, peer, `no RTCP from the viewer for ${Math.round(silence.silentFor() ?? 0)} ms`, EndReason.MediaTimeout);
                 }
             }, SILENCE_CHECK_INTERVAL_MS);
-            peer.rtcpWatch.unref?.();
+            peer.silenceTimer.unref?.();
         }
         peer.silence.heard();
     }
 
-
-    /** Ends the session whose current peer is `peer` and tells the engine; a replaced peer is just closed. */
-    #endByPeer(sessionId: number, peer: Peer, why: string, reason: EndReason): void {
-        const session = this.#sessions.get(sessionId);
-        if (session?.peer === peer) {
-            this.#drop(sessionId, why);
-            this.#send(signal => signal.endSession(sessionId, reason));
+    /** Ends the session whose current peer is `peer` and reports it; a replaced peer is just closed. */
+    #endByPeer(sessionId: number, peer: NodePeer, why: string, reason: EndReason): void {
+        if (this.#sessions.get(sessionId)?.peer === peer) {
+            this.#sessions.drop(sessionId, why);
+            this.#events?.sessionFailed(sessionId, reason, why);
         } else {
             peer.retire();
-        }
-    }
-
-    #send(announce: (signal: OutboundSignal) => void): void {
-        const signal = this.#signal;
-        if (signal === undefined) {
-            this.#unsent.push(announce);
-            return;
-        }
-        try {
-            announce(signal);
-        } catch (error) {
-            this.#onLog?.(`media host: signal failed: ${message(error)}`);
         }
     }
 
@@ -677,8 +522,6 @@ export class NodeMediaHost implements WebRtcHooks {
         this.#onLog?.(`session ${sessionId}: ${text}`);
     }
 }
-
-const CNAME = "matter-camera";
 
 /** libdatachannel's name for a planned direction. */
 function trackDirection(direction: MediaDirection): "SendOnly" | "SendRecv" | "RecvOnly" | "Inactive" {
@@ -700,24 +543,4 @@ function randomSsrc(): number {
 
 function message(error: unknown): string {
     return error instanceof Error ? error.message : String(error);
-}
-
-/**
- * Matter ICE servers as libdatachannel URLs: TURN credentials go into the URL
- * (`turn:user:pass@host:port`, percent-encoded), as node-datachannel's own RTCPeerConnection does.
- */
-export function iceServerUrls(servers: readonly IceServer[] | undefined): string[] {
-    const urls: string[] = [];
-    for (const server of servers ?? []) {
-        for (const url of server.urls) {
-            const colon = url.indexOf(":");
-            const scheme = colon < 0 ? "" : url.slice(0, colon).toLowerCase();
-            if ((scheme === "turn" || scheme === "turns") && server.username !== undefined && server.credential !== undefined) {
-                urls.push(`${scheme}:${encodeURIComponent(server.username)}:${encodeURIComponent(server.credential)}@${url.slice(colon + 1)}`);
-            } else {
-                urls.push(url);
-            }
-        }
-    }
-    return urls;
 }

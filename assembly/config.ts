@@ -1,12 +1,10 @@
 //! Compile-time capacities of the core, one set per build profile.
 //!
-//! These mirror rs-matter's const generics (`N_SESSIONS`, `SDP_LEN`, `OUT_LEN`, `CAND_LEN`,
-//! `MAX_CAND`) plus the bounds the core needs of its own. Each `asconfig.json` target sets them
-//! with `--use CFG_X=value`; the `isDefined(...) ? ... : default` form is the one that `--use`
-//! really overrides (a plain `const X = 3` silently wins over `--use`). Values are decimal only.
-//!
-//! Everything sized here is a `memory.data` reservation in `layout.ts`; memory is `initial ==
-//! maximum`, so a profile whose buffers do not fit its pages fails to compile (AS105/AS106).
+//! rs-matter's const generics (`N_SESSIONS`, `SDP_LEN`, `OUT_LEN`, `CAND_LEN`, `MAX_CAND`) plus the
+//! core's own bounds. Each `asconfig.json` target sets them with `--use CFG_X=value` (decimal only);
+//! only the `isDefined(...) ? ... : default` form is overridden (a plain `const X = 3` wins). Every
+//! buffer they size is a `memory.data` reservation of the module that owns it; memory is `initial
+//! == maximum`, so a profile whose buffers do not fit its pages fails to compile (AS105/AS106).
 
 // @ts-ignore: injected by --use
 export const N_SESSIONS: i32 = isDefined(CFG_N_SESSIONS) ? CFG_N_SESSIONS : 5;

@@ -1,22 +1,17 @@
 //! Outbound snapshots for the Requestor cluster (0x0554): Offer, Answer, ICECandidates and End.
 //!
-//! A snapshot encodes one command's TLV fields into OUT exactly once; the host sends those bytes
-//! and re-sends the same bytes on a retransmit, so no hook is ever asked twice for the same work.
-//! The addressing the host needs (fabric, peer node, endpoint, command id) is left in `o*`.
-//!
-//! SDPs are staged by the host at `STAGE` (inside OUT, past the room the header needs) and moved
-//! into place, so there is no separate SDP buffer. An SDP longer than SDP_LEN is
-//! RESOURCE_EXHAUSTED, never cut.
-//!
-//! Local ICE candidates wait in a pool of MAX_CAND slots of CAND_LEN bytes (plus SDPMid and
-//! SDPMLineIndex). A snapshot takes one session's candidates in the order they were admitted, as
-//! many as fit OUT; the rest stay in their slots for the next batch. A full pool answers BUSY so
-//! the media hook keeps the candidate for later: nothing is dropped silently.
+//! A snapshot encodes one command's TLV fields into OUT exactly once and leaves its addressing in
+//! `snapshot`; the host sends those bytes and re-sends the same bytes on a retransmit, so no hook
+//! is ever asked twice for the same work. The host stages an SDP at STAGE, inside OUT past the room
+//! the header needs, and the encoder moves it into place: there is no separate SDP buffer. An SDP
+//! longer than SDP_LEN is RESOURCE_EXHAUSTED, never cut. Local candidates wait in the pool
+//! (`candidates.ts`); a batch takes as many of one session's as fit OUT, oldest first.
 
-import { OUT_LEN, SDP_LEN, CAND_LEN, MAX_CAND, MID_LEN } from "./config";
+import { OUT_LEN, SDP_LEN, MAX_CAND } from "./config";
 import { SUCCESS, NOT_FOUND, RESOURCE_EXHAUSTED, INVALID_IN_STATE, CONSTRAINT_ERROR } from "./status";
-import { row, findAny, isLive, endIndex, endFabric, endPeer, endEndpoint, endReason, endRelease, ST_AWAIT_DEFERRED, ST_AWAIT_ANSWER, ST_ESTABLISHED } from "./sessions";
-import { offerSent } from "./commands";
+import { row, findLive, offerSent, ST_AWAIT_DEFERRED, ST_AWAIT_ANSWER, ST_ESTABLISHED } from "./sessions";
+import { findEnd, endRecord, releaseEnd } from "./ends";
+import { admitStaged, candidateSlot, dropSession, oldestOf } from "./candidates";
 import { wBegin, wFinish, wStruct, wArray, wEndContainer, wUint, wUtf8, wNull, wPosition } from "./tlv";
 import { validUtf8 } from "./utf8";
 
@@ -26,41 +21,50 @@ const STAGE_OFFSET: i32 = 16;
 export const STAGE: usize = OUT + <usize>STAGE_OFFSET;
 export const STAGE_CAP: i32 = OUT_LEN - STAGE_OFFSET - 2 < SDP_LEN ? OUT_LEN - STAGE_OFFSET - 2 : SDP_LEN;
 
+/** Requestor command ids (the `outCommand` export). */
 export const CMD_OFFER: i32 = 0;
 export const CMD_ANSWER: i32 = 1;
 export const CMD_ICE_CANDIDATES: i32 = 2;
 export const CMD_END: i32 = 3;
-/** IM status BUSY: the candidate pool is full, try again after the next snapshot. */
-export const BUSY: u32 = 0x9c;
 
-export let oLength: i32 = 0;
-export let oCommand: i32 = -1;
-export let oSession: i32 = 0;
-export let oFabric: i32 = 0;
-export let oPeer: u64 = 0;
-export let oEndpoint: i32 = 0;
+/** The last snapshot: its length in OUT and where it goes. `command` -1: none. */
+@unmanaged export class Snapshot {
+  peerNode: u64;
+  length: i32;
+  command: i32;
+  session: i32;
+  fabric: i32;
+  endpoint: i32;
 
-function address(cmd: i32, id: i32, fabric: i32, peer: u64, endpoint: i32): void {
-  oCommand = cmd;
-  oSession = id;
-  oFabric = fabric;
-  oPeer = peer;
-  oEndpoint = endpoint;
+  clear(): void {
+    memory.fill(changetype<usize>(this), 0, offsetof<Snapshot>());
+    this.command = -1;
+  }
 }
-function clearOut(): void {
-  oLength = 0;
-  oCommand = -1;
+export const snapshot = changetype<Snapshot>(memory.data(offsetof<Snapshot>(), 8));
+snapshot.clear();
+
+function discardLast(): void {
+  snapshot.length = 0;
+  snapshot.command = -1;
+}
+function addressTo(command: i32, session: i32, fabric: i32, peerNode: u64, endpoint: i32): void {
+  snapshot.command = command;
+  snapshot.session = session;
+  snapshot.fabric = fabric;
+  snapshot.peerNode = peerNode;
+  snapshot.endpoint = endpoint;
 }
 
 /** {0: id, 1: sdp} with the SDP moved from STAGE; Offer and Answer share the layout. */
-function snapSdp(cmd: i32, id: i32, sdpLen: i32): u32 {
-  clearOut();
+function snapSdp(command: i32, id: i32, sdpLen: i32): u32 {
+  discardLast();
   if (sdpLen < 0 || sdpLen > STAGE_CAP) return RESOURCE_EXHAUSTED;
-  const i = findAny(id);
-  if (i < 0 || !isLive(row(i).state)) return NOT_FOUND;
+  const i = findLive(id);
+  if (i < 0) return NOT_FOUND;
   const r = row(i);
-  if (cmd == CMD_OFFER && r.state != ST_AWAIT_DEFERRED && r.state != ST_AWAIT_ANSWER) return INVALID_IN_STATE;
-  if (cmd == CMD_ANSWER && r.state != ST_ESTABLISHED) return INVALID_IN_STATE;
+  if (command == CMD_OFFER && r.state != ST_AWAIT_DEFERRED && r.state != ST_AWAIT_ANSWER) return INVALID_IN_STATE;
+  if (command == CMD_ANSWER && r.state != ST_ESTABLISHED) return INVALID_IN_STATE;
   if (!validUtf8(STAGE, <u32>sdpLen)) return CONSTRAINT_ERROR;
   wBegin(OUT, OUT_LEN);
   wStruct(-1);
@@ -69,9 +73,9 @@ function snapSdp(cmd: i32, id: i32, sdpLen: i32): u32 {
   wEndContainer();
   const n = wFinish();
   if (n < 0) return RESOURCE_EXHAUSTED;
-  oLength = n;
-  address(cmd, id, <i32>r.fabric, r.peerNode, <i32>r.endpoint);
-  if (cmd == CMD_OFFER) offerSent(i);
+  snapshot.length = n;
+  addressTo(command, id, <i32>r.fabric, r.peerNode, <i32>r.terms.endpoint);
+  if (command == CMD_OFFER) offerSent(i);
   return SUCCESS;
 }
 export function snapOffer(id: i32, sdpLen: i32): u32 {
@@ -83,95 +87,28 @@ export function snapAnswer(id: i32, sdpLen: i32): u32 {
 
 /** End from its record: {0: id, 1: reason}. The record is released once encoded. */
 export function snapEnd(id: i32): u32 {
-  clearOut();
-  const e = endIndex(id);
-  if (e < 0 || id == 0) return NOT_FOUND;
+  discardLast();
+  const k = findEnd(id);
+  if (k < 0 || id == 0) return NOT_FOUND;
+  const e = endRecord(k);
   wBegin(OUT, OUT_LEN);
   wStruct(-1);
   wUint(0, <u64>id);
-  wUint(1, <u64>endReason(e));
+  wUint(1, <u64>e.reason);
   wEndContainer();
-  oLength = wFinish();
-  address(CMD_END, id, endFabric(e), endPeer(e), endEndpoint(e));
-  endRelease(e);
+  snapshot.length = wFinish();
+  addressTo(CMD_END, id, <i32>e.fabric, e.peerNode, <i32>e.endpoint);
+  releaseEnd(k);
   return SUCCESS;
-}
-
-// ── candidate pool: session u16 @0, used u8 @2, flags u8 @3 (1 mid null, 2 mline null),
-//    midLen u8 @4, mline u16 @6, candLen u16 @8, seq u32 @12, mid @16, candidate @16+MID_LEN ──
-const SLOT_HEAD: i32 = 16;
-const SLOT: i32 = (SLOT_HEAD + MID_LEN + CAND_LEN + 7) & ~7;
-const POOL: usize = memory.data(MAX_CAND * SLOT, 8);
-export const CAND_STAGE: usize = memory.data(CAND_LEN, 8);
-export const MID_STAGE: usize = memory.data(MID_LEN, 8);
-let candSeq: u32 = 1;
-
-function slot(k: i32): usize {
-  return POOL + <usize>(k * SLOT);
 }
 
 /**
- * Admits the candidate staged at CAND_STAGE (and SDPMid at MID_STAGE; `midLen` -1 for null,
- * `mline` -1 for null) for session `id`. SUCCESS, NOT_FOUND (no live session), BUSY (pool full:
- * keep it for later) or RESOURCE_EXHAUSTED (longer than CAND_LEN / MID_LEN: it can never fit).
- * SDPMLineIndex is a nullable u16, so 0xFFFF is not a value: CONSTRAINT_ERROR, like bad UTF-8.
+ * Admits the candidate staged at CAND_STAGE / MID_STAGE for live session `id`: NOT_FOUND when it
+ * is not live, else the pool's verdict (SUCCESS, BUSY, RESOURCE_EXHAUSTED, CONSTRAINT_ERROR).
  */
-export function candAdmit(id: i32, candLen: i32, midLen: i32, mline: i32): u32 {
-  const i = findAny(id);
-  if (i < 0 || !isLive(row(i).state)) return NOT_FOUND;
-  if (candLen < 0 || candLen > CAND_LEN || midLen > MID_LEN) return RESOURCE_EXHAUSTED;
-  if (mline > 0xfffe) return CONSTRAINT_ERROR;
-  if (!validUtf8(CAND_STAGE, <u32>candLen) || (midLen > 0 && !validUtf8(MID_STAGE, <u32>midLen))) return CONSTRAINT_ERROR;
-  let k = 0;
-  while (k < MAX_CAND && load<u8>(slot(k), 2) != 0) k++;
-  if (k == MAX_CAND) return BUSY;
-  const s = slot(k);
-  store<u16>(s, <u16>id);
-  store<u8>(s, 1, 2);
-  store<u8>(s, <u8>((midLen < 0 ? 1 : 0) | (mline < 0 ? 2 : 0)), 3);
-  store<u8>(s, <u8>(midLen < 0 ? 0 : midLen), 4);
-  store<u16>(s, <u16>(mline < 0 ? 0 : mline), 6);
-  store<u16>(s, <u16>candLen, 8);
-  store<u32>(s, candSeq++, 12);
-  if (midLen > 0) memory.copy(s + <usize>SLOT_HEAD, MID_STAGE, <usize>midLen);
-  memory.copy(s + <usize>(SLOT_HEAD + MID_LEN), CAND_STAGE, <usize>candLen);
-  return SUCCESS;
-}
-
-/** Candidates of session `id` still waiting in the pool. */
-export function candPending(id: i32): i32 {
-  let n = 0;
-  for (let k = 0; k < MAX_CAND; k++) {
-    const s = slot(k);
-    if (load<u8>(s, 2) != 0 && <i32>load<u16>(s) == id) n++;
-  }
-  return n;
-}
-export function candFreeSlots(): i32 {
-  let n = 0;
-  for (let k = 0; k < MAX_CAND; k++) if (load<u8>(slot(k), 2) == 0) n++;
-  return n;
-}
-
-/** Releases every slot of a session (it ended, or is gone). */
-export function candDrop(id: i32): void {
-  for (let k = 0; k < MAX_CAND; k++) {
-    const s = slot(k);
-    if (load<u8>(s, 2) != 0 && <i32>load<u16>(s) == id) store<u8>(s, 0, 2);
-  }
-}
-
-/** Oldest waiting slot of session `id`, or -1. */
-function oldest(id: i32): i32 {
-  let best = -1;
-  let bestSeq: u32 = 0xffffffff;
-  for (let k = 0; k < MAX_CAND; k++) {
-    const s = slot(k);
-    if (load<u8>(s, 2) == 0 || <i32>load<u16>(s) != id) continue;
-    const q = load<u32>(s, 12);
-    if (q < bestSeq) { best = k; bestSeq = q; }
-  }
-  return best;
+export function admitCandidate(id: i32, candLen: i32, midLen: i32, mline: i32): u32 {
+  if (findLive(id) < 0) return NOT_FOUND;
+  return admitStaged(id, candLen, midLen, mline);
 }
 
 function strBytes(len: i32): i32 {
@@ -180,17 +117,17 @@ function strBytes(len: i32): i32 {
 
 /**
  * ICECandidates {0: id, 1: [{0: candidate, 1: SDPMid, 2: SDPMLineIndex}...]} with as many of
- * the session's waiting candidates as fit OUT, oldest first. SUCCESS with `oLength` 0 when none
+ * the session's waiting candidates as fit OUT, oldest first. SUCCESS with length 0 when none
  * wait. Candidates of a session that is gone are released and NOT_FOUND returned.
  */
 export function snapIce(id: i32): u32 {
-  clearOut();
-  const i = findAny(id);
-  if (i < 0 || !isLive(row(i).state)) {
-    candDrop(id);
+  discardLast();
+  const i = findLive(id);
+  if (i < 0) {
+    dropSession(id);
     return NOT_FOUND;
   }
-  if (oldest(id) < 0) return SUCCESS;
+  if (oldestOf(id) < 0) return SUCCESS;
   const r = row(i);
   wBegin(OUT, OUT_LEN);
   wStruct(-1);
@@ -199,35 +136,31 @@ export function snapIce(id: i32): u32 {
   const limit = OUT + <usize>OUT_LEN - 2; // room for the array and struct ends
   let taken = 0;
   for (let n = 0; n < MAX_CAND; n++) {
-    const k = oldest(id);
+    const k = oldestOf(id);
     if (k < 0) break;
-    const s = slot(k);
-    const flags = load<u8>(s, 3);
-    const midLen = <i32>load<u8>(s, 4);
-    const mline = <i32>load<u16>(s, 6);
-    const candLen = <i32>load<u16>(s, 8);
-    const need = 2 + strBytes(candLen) + ((flags & 1) ? 2 : strBytes(midLen)) + ((flags & 2) ? 2 : mline <= 0xff ? 3 : 4);
+    const s = candidateSlot(k);
+    const midLen = <i32>s.midLen;
+    const mline = <i32>s.mline;
+    const candLen = <i32>s.candidateLen;
+    const need = 2 + strBytes(candLen) + (s.midNull ? 2 : strBytes(midLen)) + (s.mlineNull ? 2 : mline <= 0xff ? 3 : 4);
     if (wPosition() + <usize>need > limit) break;
     wStruct(-1);
-    wUtf8(0, s + <usize>(SLOT_HEAD + MID_LEN), <u32>candLen);
-    if (flags & 1) wNull(1); else wUtf8(1, s + <usize>SLOT_HEAD, <u32>midLen);
-    if (flags & 2) wNull(2); else wUint(2, <u64>mline);
+    wUtf8(0, s.candidatePtr, <u32>candLen);
+    if (s.midNull) wNull(1); else wUtf8(1, s.midPtr, <u32>midLen);
+    if (s.mlineNull) wNull(2); else wUint(2, <u64>mline);
     wEndContainer();
-    store<u8>(s, 0, 2);
+    s.used = false;
     taken++;
   }
   wEndContainer();
   wEndContainer();
   const len = wFinish();
   if (len < 0 || taken == 0) return RESOURCE_EXHAUSTED;
-  oLength = len;
-  address(CMD_ICE_CANDIDATES, id, <i32>r.fabric, r.peerNode, <i32>r.endpoint);
+  snapshot.length = len;
+  addressTo(CMD_ICE_CANDIDATES, id, <i32>r.fabric, r.peerNode, <i32>r.terms.endpoint);
   return SUCCESS;
 }
 
 export function resetOutbound(): void {
-  memory.fill(POOL, 0, <usize>(MAX_CAND * SLOT));
-  candSeq = 1;
-  clearOut();
-  address(-1, 0, 0, 0, 0);
+  snapshot.clear();
 }

@@ -1,14 +1,9 @@
-//! A runtime that refuses to exist.
+//! A runtime that refuses to exist: passed as `--runtime`, it makes any managed allocation (a
+//! `string`, an `Array`, `new` on any class, a closure) a compile error (AS102) instead of a silent
+//! allocator and `memory.grow`. Buffers are `memory.data`, records `changetype` on fixed addresses.
 //!
-//! The core must never allocate after start: every buffer is a `memory.data` reservation and every
-//! row is reached through `changetype` on a fixed address. Passing this file as `--runtime` makes
-//! any managed allocation (a `string`, an `Array`, `new` on any class, a closure) a compile error
-//! (AS102) instead of a silent pull-in of an allocator and `memory.grow`.
-//!
-//! Limit: the error points here, not at the allocating line. To find the culprit, compile once with
-//! `--runtime stub` and search the `.wat` for `__new`.
-//!
-//! The hooks must stay non-exported: exported ones would be compiled eagerly and fail every build.
+//! The error points here, not at the allocating line: compile once with `--runtime stub` and search
+//! the `.wat` for `__new`. The hooks stay non-exported (exported ones fail every build).
 
 // @ts-ignore: decorator
 @global @unsafe function __alloc(size: usize): usize { ERROR("heap allocation is forbidden in the core"); return 0; }

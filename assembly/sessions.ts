@@ -1,171 +1,139 @@
-//! The session table: N_SESSIONS fixed rows, the id allocator, provider-initiated End records and
-//! the change events the host drains after every call.
+//! The session table: N_SESSIONS fixed rows, the id allocator, insertion order, and every change
+//! of a row's state. Which command may make which change is the callers' rule, not this module's.
 //!
-//! A row is FREE, PENDING (reserved by a command whose media hook is still running: it holds its
-//! id and its capacity but is invisible to reads and to other commands), or live in one of three
-//! signalling states. A live row can additionally carry a staged update (a re-offer or an answer
-//! whose hook is running), flagged BUSY. Insertion order, which CurrentSessions must keep, is a
-//! sequence number given when a row goes live; a re-offer updates in place and keeps its place.
-//!
-//! Ids are sequential from 1, wrap after 65534 (0xFFFF is never used), and skip ids that are live,
-//! pending or waiting in an End record, so a just-ended id is not handed out again at once.
-//!
-//! When the provider ends a session itself (capacity, privacy, offer timeout, media failure) the
-//! row is removed at once and an End record keeps what the outbound End needs (peer, fabric,
-//! endpoint, reason) until the host takes its snapshot.
+//! A row is FREE, PENDING (reserved while a command's hook runs: it holds an id and a slot but is
+//! invisible to reads and other commands) or live: AWAIT_DEFERRED, AWAIT_ANSWER, ESTABLISHED. A
+//! live row is `busy` while a re-offer's or answer's hook runs; a re-offer's terms wait in `staged`.
+//! Ids run from 1, wrap after 65534 (never 0xFFFF) and skip ids in use or in an End record.
+//! Insertion order (CurrentSessions) is a sequence number given when a row goes live.
 
 import { N_SESSIONS, END_CAP, MAX_LIST } from "./config";
-import { addRef } from "./streams";
-import { candDrop } from "./outbound";
 import { KIND_AUDIO, KIND_VIDEO } from "./status";
+import { addRef } from "./streams";
+import { dropSession } from "./candidates";
+import { findEnd } from "./ends";
+import { pushEvent, EV_ADDED, EV_UPDATED, EV_REMOVED } from "./events";
 
+/** Row states (the `sessionState` export). */
 export const ST_FREE: u8 = 0;
 export const ST_PENDING: u8 = 1;
 export const ST_AWAIT_DEFERRED: u8 = 2;
 export const ST_AWAIT_ANSWER: u8 = 3;
 export const ST_ESTABLISHED: u8 = 4;
 
-export const FLAG_METADATA: u8 = 1;
-/** A hook for this row is running (re-offer or answer); staged fields are in use for a re-offer. */
-export const FLAG_BUSY: u8 = 2;
-/** The response echoes VideoStreamID / AudioStreamID (the request carried that scalar field). */
-export const FLAG_ECHO_VIDEO: u8 = 4;
-export const FLAG_ECHO_AUDIO: u8 = 8;
-/** A staged re-offer waits for its hook (set together with BUSY). */
-export const FLAG_REOFFER: u8 = 32;
-/** The provider still owes an Offer (SolicitOffer) before `deadline`. */
-export const FLAG_OFFER_DUE: u8 = 16;
+export function isLive(state: u8): bool {
+  return state >= ST_AWAIT_DEFERRED;
+}
 
 /**
- * Row layout. `offsetof` is unpadded, so ROW is rounded up; the stream lists follow the fixed
- * fields. Staged (`s*`) fields hold a re-offer until its hook succeeds.
+ * What a session carries, as its request settled it: usage, the peer's endpoint, MetadataEnabled,
+ * which scalar stream ids the responses echo, and the stream lists (rev-2 VideoStreams /
+ * AudioStreams, filled from the scalar ids too). The lists follow the fields, MAX_LIST u16 each.
  */
-@unmanaged export class Row {
+@unmanaged export class SessionTerms {
+  /** The peer's OriginatingEndpointID. */
+  endpoint: u16;
+  usage: u8;
+  metadataEnabled: bool;
+  /** The request carried the scalar VideoStreamID / AudioStreamID, so the response echoes it. */
+  echoVideo: bool;
+  echoAudio: bool;
+  videoCount: u8;
+  audioCount: u8;
+
+  get videoList(): usize {
+    return changetype<usize>(this) + <usize>TERMS_HEAD;
+  }
+  get audioList(): usize {
+    return changetype<usize>(this) + <usize>(TERMS_HEAD + LIST_BYTES);
+  }
+  videoAt(k: i32): i32 {
+    return <i32>load<u16>(this.videoList + <usize>(k * 2));
+  }
+  audioAt(k: i32): i32 {
+    return <i32>load<u16>(this.audioList + <usize>(k * 2));
+  }
+  setVideoAt(k: i32, id: i32): void {
+    store<u16>(this.videoList + <usize>(k * 2), <u16>id);
+  }
+  setAudioAt(k: i32, id: i32): void {
+    store<u16>(this.audioList + <usize>(k * 2), <u16>id);
+  }
+  /** First video / audio stream, or -1 (null in a response). */
+  get firstVideo(): i32 {
+    return this.videoCount > 0 ? this.videoAt(0) : -1;
+  }
+  get firstAudio(): i32 {
+    return this.audioCount > 0 ? this.audioAt(0) : -1;
+  }
+  countOf(kind: i32): i32 {
+    return kind == KIND_VIDEO ? <i32>this.videoCount : <i32>this.audioCount;
+  }
+  streamAt(kind: i32, k: i32): i32 {
+    return kind == KIND_VIDEO ? this.videoAt(k) : this.audioAt(k);
+  }
+  /** The list of `kind` holds stream `id`. */
+  names(kind: i32, id: i32): bool {
+    const n = this.countOf(kind);
+    for (let k = 0; k < n; k++) if (this.streamAt(kind, k) == id) return true;
+    return false;
+  }
+  /** Copies `from`'s fields and the used part of its lists; list entries past the counts stay. */
+  assign(from: SessionTerms): void {
+    this.endpoint = from.endpoint;
+    this.usage = from.usage;
+    this.metadataEnabled = from.metadataEnabled;
+    this.echoVideo = from.echoVideo;
+    this.echoAudio = from.echoAudio;
+    for (let k = 0; k < <i32>from.videoCount; k++) this.setVideoAt(k, from.videoAt(k));
+    for (let k = 0; k < <i32>from.audioCount; k++) this.setAudioAt(k, from.audioAt(k));
+    this.videoCount = from.videoCount;
+    this.audioCount = from.audioCount;
+  }
+}
+const LIST_BYTES: i32 = MAX_LIST * 2;
+const TERMS_HEAD: i32 = (offsetof<SessionTerms>() + 1) & ~1;
+export const TERMS_SIZE: i32 = (TERMS_HEAD + 2 * LIST_BYTES + 7) & ~7;
+
+/** One row; its current terms and its staged terms follow the fields (`offsetof` is unpadded). */
+@unmanaged export class SessionRow {
   peerNode: u64;
+  /** Insertion order, given when the row goes live. */
   seq: u32;
+  /** When an owed Offer is overdue, in the host's seconds. */
   deadline: u32;
   id: u16;
-  endpoint: u16;
-  sEndpoint: u16;
   state: u8;
   fabric: u8;
-  usage: u8;
-  flags: u8;
-  nVideo: u8;
-  nAudio: u8;
-  sUsage: u8;
-  sFlags: u8;
-  sNVideo: u8;
-  sNAudio: u8;
-}
-const FIXED: i32 = (offsetof<Row>() + 7) & ~7;
-const LIST_BYTES: i32 = MAX_LIST * 2;
-/** Offsets of the four u16 lists inside a row. */
-export const L_VIDEO: i32 = FIXED;
-export const L_AUDIO: i32 = FIXED + LIST_BYTES;
-export const L_SVIDEO: i32 = FIXED + 2 * LIST_BYTES;
-export const L_SAUDIO: i32 = FIXED + 3 * LIST_BYTES;
-export const ROW: i32 = FIXED + 4 * LIST_BYTES;
-const TABLE: usize = memory.data(N_SESSIONS * ROW, 8);
+  /** A media hook for this live row runs (a re-offer or an answer). */
+  busy: bool;
+  /** `staged` holds a re-offer waiting for its hook (set together with `busy`). */
+  reofferStaged: bool;
+  /** The provider still owes an Offer (SolicitOffer) before `deadline`. */
+  offerDue: bool;
 
-export function row(i: i32): Row {
-  return changetype<Row>(TABLE + <usize>(i * ROW));
+  get terms(): SessionTerms {
+    return changetype<SessionTerms>(changetype<usize>(this) + <usize>ROW_HEAD);
+  }
+  get staged(): SessionTerms {
+    return changetype<SessionTerms>(changetype<usize>(this) + <usize>(ROW_HEAD + TERMS_SIZE));
+  }
 }
-export function rowPtr(i: i32): usize {
-  return TABLE + <usize>(i * ROW);
-}
-export function listAt(i: i32, list: i32, k: i32): i32 {
-  return <i32>load<u16>(rowPtr(i) + <usize>(list + k * 2));
-}
-export function listSet(i: i32, list: i32, k: i32, v: i32): void {
-  store<u16>(rowPtr(i) + <usize>(list + k * 2), <u16>v);
-}
-export function isLive(st: u8): bool {
-  return st >= ST_AWAIT_DEFERRED;
-}
+const ROW_HEAD: i32 = (offsetof<SessionRow>() + 7) & ~7;
+const ROW_SIZE: i32 = ROW_HEAD + 2 * TERMS_SIZE;
+const TABLE: usize = memory.data(N_SESSIONS * ROW_SIZE, 8);
 
 let nextId: u32 = 1;
 let nextSeq: u32 = 1;
 
-// ── End records: id u16 @0, fabric u8 @2, reason u8 @3, endpoint u16 @4, pad, peer u64 @8 ──
-const END_REC: i32 = 16;
-const ENDS: usize = memory.data(END_CAP * END_REC, 8);
-function endRec(i: i32): usize {
-  return ENDS + <usize>(i * END_REC);
+export function row(i: i32): SessionRow {
+  return changetype<SessionRow>(TABLE + <usize>(i * ROW_SIZE));
 }
-export function endIndex(id: i32): i32 {
-  for (let i = 0; i < END_CAP; i++) if (<i32>load<u16>(endRec(i)) == id) return i;
-  return -1;
-}
-export function endFree(): i32 {
-  return endIndex(0);
-}
-export function endId(i: i32): i32 { return <i32>load<u16>(endRec(i)); }
-export function endFabric(i: i32): i32 { return <i32>load<u8>(endRec(i), 2); }
-export function endReason(i: i32): i32 { return <i32>load<u8>(endRec(i), 3); }
-export function endEndpoint(i: i32): i32 { return <i32>load<u16>(endRec(i), 4); }
-export function endPeer(i: i32): u64 { return load<u64>(endRec(i), 8); }
-export function endRelease(i: i32): void { store<u16>(endRec(i), 0); }
-export function endCount(): i32 {
-  let n = 0;
-  for (let i = 0; i < END_CAP; i++) if (endId(i) != 0) n++;
-  return n;
-}
-/** Records an End to send; false when every record is taken. */
-export function endPush(id: i32, fabric: i32, peer: u64, endpoint: i32, reason: i32): bool {
-  const i = endFree();
-  if (i < 0) return false;
-  const r = endRec(i);
-  store<u16>(r, <u16>id);
-  store<u8>(r, <u8>fabric, 2);
-  store<u8>(r, <u8>reason, 3);
-  store<u16>(r, <u16>endpoint, 4);
-  store<u64>(r, peer, 8);
-  pushEvent(EV_END_QUEUED, id, reason, 0);
-  return true;
-}
-export function dropEndsOfFabric(fabric: i32): void {
-  for (let i = 0; i < END_CAP; i++) if (endId(i) != 0 && endFabric(i) == fabric) endRelease(i);
+function clearRow(i: i32): void {
+  memory.fill(changetype<usize>(row(i)), 0, <usize>ROW_SIZE);
 }
 
-// ── change events: kind u8 @0, reason u8 @1, cause u8 @2, pad, id u16 @4 — 8 bytes ──
-export const EV_ADDED: i32 = 1;
-export const EV_UPDATED: i32 = 2;
-export const EV_REMOVED: i32 = 3;
-export const EV_END_QUEUED: i32 = 4;
-/** Why a row was removed. */
-export const CAUSE_PEER: i32 = 0;
-export const CAUSE_PROVIDER: i32 = 1;
-export const CAUSE_FABRIC: i32 = 2;
-const EV_CAP: i32 = 2 * N_SESSIONS + END_CAP + 4;
-const EVENTS: usize = memory.data(EV_CAP * 8, 8);
-let evCount: i32 = 0;
-/** Set when events were lost because the host did not drain; the host must then resync. */
-export let evOverflow: bool = false;
-
-export function pushEvent(kind: i32, id: i32, reason: i32, cause: i32): void {
-  if (evCount >= EV_CAP) {
-    evOverflow = true;
-    return;
-  }
-  const e = EVENTS + <usize>(evCount * 8);
-  store<u8>(e, <u8>kind);
-  store<u8>(e, <u8>reason, 1);
-  store<u8>(e, <u8>cause, 2);
-  store<u16>(e, <u16>id, 4);
-  evCount++;
-}
-export function eventCount(): i32 { return evCount; }
-export function eventKind(i: i32): i32 { return <i32>load<u8>(EVENTS + <usize>(i * 8)); }
-export function eventReason(i: i32): i32 { return <i32>load<u8>(EVENTS + <usize>(i * 8), 1); }
-export function eventCause(i: i32): i32 { return <i32>load<u8>(EVENTS + <usize>(i * 8), 2); }
-export function eventSession(i: i32): i32 { return <i32>load<u16>(EVENTS + <usize>(i * 8), 4); }
-export function clearEvents(): void {
-  evCount = 0;
-  evOverflow = false;
-}
-
-// ── lookup and allocation ─────────────────────────────────────────────────────────────────
+// ── lookup ───────────────────────────────────────────────────────────────────────────────────
 /** Index of the row holding `id` in any non-free state, or -1. */
 export function findAny(id: i32): i32 {
   if (id <= 0) return -1;
@@ -175,28 +143,75 @@ export function findAny(id: i32): i32 {
   }
   return -1;
 }
+/** Index of the live row `id`, or -1. */
+export function findLive(id: i32): i32 {
+  const i = findAny(id);
+  return i >= 0 && isLive(row(i).state) ? i : -1;
+}
 /** Index of the live row `id` owned by (fabric, peer), or -1: another owner's session is not found. */
-export function findOwned(id: i32, fabric: i32, peer: u64): i32 {
+export function findOwned(id: i32, fabric: i32, peerNode: u64): i32 {
   const i = findAny(id);
   if (i < 0) return -1;
   const r = row(i);
-  if (!isLive(r.state) || <i32>r.fabric != fabric || r.peerNode != peer) return -1;
+  if (!isLive(r.state) || <i32>r.fabric != fabric || r.peerNode != peerNode) return -1;
   return i;
 }
 export function freeRow(): i32 {
   for (let i = 0; i < N_SESSIONS; i++) if (row(i).state == ST_FREE) return i;
   return -1;
 }
-export function usedRows(): i32 {
+export function liveCount(): i32 {
   let n = 0;
-  for (let i = 0; i < N_SESSIONS; i++) if (row(i).state != ST_FREE) n++;
+  for (let i = 0; i < N_SESSIONS; i++) if (isLive(row(i).state)) n++;
   return n;
 }
-
-function idInUse(id: u32): bool {
-  return findAny(<i32>id) >= 0 || endIndex(<i32>id) >= 0;
+/** Index of the live row with the smallest sequence number above `after`, or -1 (`fabric` 0: any). */
+export function nextInOrder(after: u32, fabric: i32): i32 {
+  let best = -1;
+  let bestSeq: u32 = 0xffffffff;
+  for (let i = 0; i < N_SESSIONS; i++) {
+    const r = row(i);
+    if (!isLive(r.state)) continue;
+    if (fabric != 0 && <i32>r.fabric != fabric) continue;
+    if (r.seq > after && r.seq < bestSeq) {
+      best = i;
+      bestSeq = r.seq;
+    }
+  }
+  return best;
 }
-/** Next session id: sequential, non-zero, never 0xFFFF, skipping ids in use. */
+/** Id of the k-th live session in insertion order (all fabrics), or -1. */
+export function liveIdInOrder(k: i32): i32 {
+  let seq: u32 = 0;
+  for (let n = 0; n <= k && n < N_SESSIONS; n++) {
+    const i = nextInOrder(seq, 0);
+    if (i < 0) return -1;
+    if (n == k) return <i32>row(i).id;
+    seq = row(i).seq;
+  }
+  return -1;
+}
+/**
+ * A reservation names stream `id`: a PENDING row or a staged re-offer, which take their stream
+ * references only on commit, so the stream is in use already.
+ */
+export function reservedUse(kind: i32, id: i32): bool {
+  for (let i = 0; i < N_SESSIONS; i++) {
+    const r = row(i);
+    if (r.state == ST_PENDING) {
+      if (r.terms.names(kind, id)) return true;
+    } else if (isLive(r.state) && r.reofferStaged) {
+      if (r.staged.names(kind, id)) return true;
+    }
+  }
+  return false;
+}
+
+// ── ids ──────────────────────────────────────────────────────────────────────────────────────
+function idInUse(id: u32): bool {
+  return findAny(<i32>id) >= 0 || findEnd(<i32>id) >= 0;
+}
+/** Next session id: sequential, non-zero, never 0xFFFF, skipping ids in use; 0 if none is free. */
 export function allocateId(): i32 {
   // At most N_SESSIONS + END_CAP ids are in use, so this ends within that many + 1 steps.
   for (let tries = 0; tries <= N_SESSIONS + END_CAP; tries++) {
@@ -206,39 +221,108 @@ export function allocateId(): i32 {
   }
   return 0;
 }
-export function nextIdPeek(): i32 {
+export function peekNextId(): i32 {
   return <i32>nextId;
 }
 /** Test and host hook: where the allocator continues (1..0xFFFE), to exercise wrap-around. */
 export function setNextId(v: i32): void {
   nextId = v < 1 || v > 0xfffe ? 1 : <u32>v;
 }
-export function takeSeq(): u32 {
-  return nextSeq++;
+
+// ── state changes ────────────────────────────────────────────────────────────────────────────
+/** Adds (+1) or releases (-1) the stream references of a row's current terms. */
+function holdStreams(r: SessionRow, delta: i32): void {
+  const t = r.terms;
+  for (let k = 0; k < <i32>t.videoCount; k++) addRef(KIND_VIDEO, t.videoAt(k), delta);
+  for (let k = 0; k < <i32>t.audioCount; k++) addRef(KIND_AUDIO, t.audioAt(k), delta);
+}
+function goLive(r: SessionRow, state: u8): void {
+  r.state = state;
+  r.seq = nextSeq++;
+  holdStreams(r, 1);
+  pushEvent(EV_ADDED, <i32>r.id, 0, 0);
 }
 
-/** Adds (+1) or releases (-1) the stream references of a row's live lists. */
-export function rowRefs(i: i32, delta: i32): void {
+/** FREE → PENDING: row `i` holds `id` and the terms while the command's hook runs. */
+export function reserve(i: i32, id: i32, fabric: i32, peerNode: u64, terms: SessionTerms): void {
+  clearRow(i);
   const r = row(i);
-  for (let k = 0; k < <i32>r.nVideo; k++) addRef(KIND_VIDEO, listAt(i, L_VIDEO, k), delta);
-  for (let k = 0; k < <i32>r.nAudio; k++) addRef(KIND_AUDIO, listAt(i, L_AUDIO, k), delta);
+  r.id = <u16>id;
+  r.state = ST_PENDING;
+  r.fabric = <u8>fabric;
+  r.peerNode = peerNode;
+  r.terms.assign(terms);
 }
-
-/** Removes a row of any state; live rows release their streams and report the removal. */
+/** PENDING → AWAIT_DEFERRED / AWAIT_ANSWER (SolicitOffer): live, owing an Offer by `deadline`. */
+export function goLiveOwingOffer(i: i32, deferred: bool, deadline: u32): void {
+  const r = row(i);
+  r.offerDue = true;
+  r.deadline = deadline;
+  goLive(r, deferred ? ST_AWAIT_DEFERRED : ST_AWAIT_ANSWER);
+}
+/** PENDING → ESTABLISHED (ProvideOffer of a new session). */
+export function goLiveEstablished(i: i32): void {
+  goLive(row(i), ST_ESTABLISHED);
+}
+/** The provider's Offer was snapshotted: the row awaits the answer and owes nothing. */
+export function offerSent(i: i32): void {
+  const r = row(i);
+  r.state = ST_AWAIT_ANSWER;
+  r.offerDue = false;
+}
+/** A re-offer's hook starts: its terms wait in `staged`. */
+export function stageReoffer(i: i32, terms: SessionTerms): void {
+  const r = row(i);
+  r.staged.assign(terms);
+  r.busy = true;
+  r.reofferStaged = true;
+}
+/** The re-offer's hook succeeded: the staged terms replace the current ones, in place. */
+export function applyReoffer(i: i32): void {
+  const r = row(i);
+  holdStreams(r, -1);
+  memory.copy(changetype<usize>(r.terms), changetype<usize>(r.staged), <usize>TERMS_SIZE);
+  r.busy = false;
+  r.reofferStaged = false;
+  r.offerDue = false;
+  r.state = ST_ESTABLISHED;
+  holdStreams(r, 1);
+  pushEvent(EV_UPDATED, <i32>r.id, 0, 0);
+}
+/** An answer's hook starts. */
+export function awaitAnswerHook(i: i32): void {
+  row(i).busy = true;
+}
+/** The answer's hook succeeded: the session is established and owes nothing. */
+export function answerApplied(i: i32): void {
+  const r = row(i);
+  r.state = ST_ESTABLISHED;
+  r.busy = false;
+  r.offerDue = false;
+}
+/** A re-offer's or an answer's hook failed: the row is as it was before the command. */
+export function unstage(i: i32): void {
+  const r = row(i);
+  r.busy = false;
+  r.reofferStaged = false;
+}
+/** A reservation is given up: the row is FREE again (it held no references yet). */
+export function dropReservation(i: i32): void {
+  clearRow(i);
+}
+/** Removes a row of any state; a live row releases its streams and reports the removal. */
 export function removeRow(i: i32, reason: i32, cause: i32): void {
   const r = row(i);
   if (isLive(r.state)) {
-    rowRefs(i, -1);
+    holdStreams(r, -1);
     pushEvent(EV_REMOVED, <i32>r.id, reason, cause);
   }
-  candDrop(<i32>r.id);
-  memory.fill(rowPtr(i), 0, <usize>ROW);
+  dropSession(<i32>r.id);
+  clearRow(i);
 }
 
 export function resetSessions(): void {
-  memory.fill(TABLE, 0, <usize>(N_SESSIONS * ROW));
-  memory.fill(ENDS, 0, <usize>(END_CAP * END_REC));
+  memory.fill(TABLE, 0, <usize>(N_SESSIONS * ROW_SIZE));
   nextId = 1;
   nextSeq = 1;
-  clearEvents();
 }

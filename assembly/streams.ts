@@ -1,20 +1,30 @@
-//! Stream context: what CameraAvStreamManagement tells the provider, and the reference counts
-//! the provider's sessions hold on it.
+//! Stream context: what CameraAvStreamManagement tells the provider, and the references the
+//! provider's sessions hold on its streams.
 //!
-//! The host (the CameraAvStreamManagement behavior) mirrors its AllocatedVideoStreams /
-//! AllocatedAudioStreams (id and stream usage), StreamUsagePriorities, the three privacy switches
-//! and whether Time Synchronization's UTCTime is null. The provider reads this for the checks the
-//! reference runs (privacy, supported usage, stream ids, auto-selection, turns:/stuns:) and keeps,
-//! per stream, how many sessions use it. A stream in use cannot be removed, so a count can never
-//! point at a stream that is gone. Capacity is MAX_STREAMS per kind.
+//! The host mirrors the allocated video and audio streams (id and usage, MAX_STREAMS per kind),
+//! StreamUsagePriorities, the three privacy switches and whether UTCTime is null. The command
+//! checks read them (privacy, supported usage, stream ids, auto-selection, turns:/stuns:). Each
+//! stream counts the live sessions using it; a stream in use cannot be removed, so a count never
+//! points at a stream that is gone.
 
 import { MAX_STREAMS } from "./config";
-import { ALREADY_EXISTS, INVALID_IN_STATE, NOT_FOUND, RESOURCE_EXHAUSTED, SUCCESS, CONSTRAINT_ERROR, USAGE_MAX } from "./status";
+import {
+  ALREADY_EXISTS, INVALID_IN_STATE, NOT_FOUND, RESOURCE_EXHAUSTED, SUCCESS, CONSTRAINT_ERROR, USAGE_MAX,
+  USAGE_RECORDING, USAGE_ANALYSIS, USAGE_LIVE_VIEW, KIND_VIDEO, KIND_AUDIO,
+} from "./status";
 
-// Registry entry: id u16 @0, usage u8 @2, pad u8, refs u32 @4 — 8 bytes; kind k at REG + k*MAX_STREAMS*8.
-const ENTRY: i32 = 8;
-const REG: usize = memory.data(2 * MAX_STREAMS * ENTRY, 8);
+/** One allocated stream; kind k's entries start at REGISTRY + k * MAX_STREAMS entries. */
+@unmanaged export class StreamEntry {
+  id: u16;
+  usage: u8;
+  /** Live sessions whose lists name this stream. */
+  references: u32;
+}
+const ENTRY_SIZE: i32 = 8;
+const REGISTRY: usize = memory.data(2 * MAX_STREAMS * ENTRY_SIZE, 8);
+/** Allocated streams per kind: two i32. */
 const COUNTS: usize = memory.data(8, 4);
+/** StreamUsagePriorities: up to four usages, one per byte, most preferred first. */
 const PRIORITIES: usize = memory.data(4, 4);
 let priorityCount: i32 = 0;
 
@@ -25,8 +35,12 @@ export let utcTimeNull: bool = false;
 /** Set whenever a reference count changes; the host reads and clears it. */
 export let refsChanged: bool = false;
 
-function entry(kind: i32, i: i32): usize {
-  return REG + <usize>((kind * MAX_STREAMS + i) * ENTRY);
+function isKind(kind: i32): bool {
+  return kind == KIND_VIDEO || kind == KIND_AUDIO;
+}
+/** The i-th allocated stream of a kind, in allocation order. */
+export function streamAt(kind: i32, i: i32): StreamEntry {
+  return changetype<StreamEntry>(REGISTRY + <usize>((kind * MAX_STREAMS + i) * ENTRY_SIZE));
 }
 export function streamCount(kind: i32): i32 {
   return load<i32>(COUNTS + <usize>(kind * 4));
@@ -35,18 +49,29 @@ function setCount(kind: i32, n: i32): void {
   store<i32>(COUNTS + <usize>(kind * 4), n);
 }
 export function streamIdAt(kind: i32, i: i32): i32 {
-  return <i32>load<u16>(entry(kind, i));
+  return <i32>streamAt(kind, i).id;
 }
 export function streamUsageAt(kind: i32, i: i32): i32 {
-  return <i32>load<u8>(entry(kind, i), 2);
+  return <i32>streamAt(kind, i).usage;
 }
 export function streamRefsAt(kind: i32, i: i32): i32 {
-  return <i32>load<u32>(entry(kind, i), 4);
+  return <i32>streamAt(kind, i).references;
 }
+/** Index of stream `id` of a kind, or -1. */
 export function streamIndex(kind: i32, id: i32): i32 {
   const n = streamCount(kind);
   for (let i = 0; i < n; i++) if (streamIdAt(kind, i) == id) return i;
   return -1;
+}
+/** Allocated streams of a kind; 0 for a kind that does not exist. */
+export function streamCountOf(kind: i32): i32 {
+  return isKind(kind) ? streamCount(kind) : 0;
+}
+/** Sessions referencing stream `id`, or -1 when it is not allocated (or the kind does not exist). */
+export function referencesOf(kind: i32, id: i32): i32 {
+  if (!isKind(kind)) return -1;
+  const i = streamIndex(kind, id);
+  return i < 0 ? -1 : streamRefsAt(kind, i);
 }
 
 export function addStream(kind: i32, id: i32, usage: i32): u32 {
@@ -54,15 +79,18 @@ export function addStream(kind: i32, id: i32, usage: i32): u32 {
   if (streamIndex(kind, id) >= 0) return ALREADY_EXISTS;
   const n = streamCount(kind);
   if (n >= MAX_STREAMS) return RESOURCE_EXHAUSTED;
-  const e = entry(kind, n);
-  store<u16>(e, <u16>id);
-  store<u8>(e, <u8>usage, 2);
-  store<u32>(e, 0, 4);
+  const e = streamAt(kind, n);
+  e.id = <u16>id;
+  e.usage = <u8>usage;
+  e.references = 0;
   setCount(kind, n + 1);
   return SUCCESS;
 }
 
-/** Removes an allocated stream; refused with INVALID_IN_STATE while a session references it. */
+/**
+ * Removes an allocated stream; INVALID_IN_STATE while a live session references it. (Streams a
+ * reservation names are the session table's to know: `provider.ts` asks it first.)
+ */
 export function removeStream(kind: i32, id: i32): u32 {
   if (kind < 0 || kind > 1) return CONSTRAINT_ERROR;
   const i = streamIndex(kind, id);
@@ -70,7 +98,7 @@ export function removeStream(kind: i32, id: i32): u32 {
   if (streamRefsAt(kind, i) > 0) return INVALID_IN_STATE;
   const n = streamCount(kind);
   // keep allocation order: shift the tail down
-  memory.copy(entry(kind, i), entry(kind, i + 1), <usize>((n - i - 1) * ENTRY));
+  memory.copy(changetype<usize>(streamAt(kind, i)), changetype<usize>(streamAt(kind, i + 1)), <usize>((n - i - 1) * ENTRY_SIZE));
   setCount(kind, n - 1);
   return SUCCESS;
 }
@@ -79,9 +107,9 @@ export function removeStream(kind: i32, id: i32): u32 {
 export function addRef(kind: i32, id: i32, delta: i32): void {
   const i = streamIndex(kind, id);
   if (i < 0) return;
-  const e = entry(kind, i);
-  const refs = <i32>load<u32>(e, 4) + delta;
-  store<u32>(e, <u32>(refs < 0 ? 0 : refs), 4);
+  const e = streamAt(kind, i);
+  const refs = <i32>e.references + delta;
+  e.references = <u32>(refs < 0 ? 0 : refs);
   refsChanged = true;
 }
 
@@ -103,14 +131,9 @@ export function setPriorities(count: i32, packed: u32): u32 {
   priorityCount = count;
   return SUCCESS;
 }
-export function priorityCountGet(): i32 {
-  return priorityCount;
-}
-export function priorityAt(i: i32): i32 {
-  return <i32>load<u8>(PRIORITIES + <usize>i);
-}
+/** The camera supports a usage when StreamUsagePriorities lists it. */
 export function usageSupported(usage: i32): bool {
-  for (let i = 0; i < priorityCount; i++) if (priorityAt(i) == usage) return true;
+  for (let i = 0; i < priorityCount; i++) if (<i32>load<u8>(PRIORITIES + <usize>i) == usage) return true;
   return false;
 }
 
@@ -126,8 +149,8 @@ export function setUtcTimeNull(isNull: bool): void {
 /** True when privacy forbids a session of this usage (the reference's CheckPrivacyModes). */
 export function privacyBlocks(usage: i32): bool {
   if (hardPrivacy) return true;
-  if (softLivestreamPrivacy && usage == 3) return true;
-  if (softRecordingPrivacy && (usage == 1 || usage == 2)) return true;
+  if (softLivestreamPrivacy && usage == <i32>USAGE_LIVE_VIEW) return true;
+  if (softRecordingPrivacy && (usage == <i32>USAGE_RECORDING || usage == <i32>USAGE_ANALYSIS)) return true;
   return false;
 }
 
@@ -142,8 +165,8 @@ export function autoSelect(kind: i32, usage: i32): i32 {
 }
 
 export function resetStreams(): void {
-  setCount(0, 0);
-  setCount(1, 0);
+  setCount(KIND_VIDEO, 0);
+  setCount(KIND_AUDIO, 0);
   priorityCount = 0;
   store<u32>(PRIORITIES, 0);
   hardPrivacy = false;

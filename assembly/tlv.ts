@@ -1,17 +1,12 @@
 //! Matter TLV reader and writer over fixed buffers (Matter Core spec, Appendix A).
 //!
-//! The reader parses one element at a time into a handful of module-level registers (`el*`): its
-//! element type, tag, numeric value or string span, and where the next element starts. It knows
-//! every element type (signed/unsigned integers of 1/2/4/8 bytes, booleans, floats, UTF-8 and octet
-//! strings with 1/2/4/8-byte lengths, null, structure, array, list, end-of-container) and every
-//! tag form (anonymous, context, common-profile, implicit-profile, fully-qualified). It never
-//! reads past the end it is given: a truncated element, a length past the buffer, a reserved type
-//! or a tagged end-of-container makes `readElement` return false. `skipElement` steps over a whole
-//! element, containers included, with a nesting bound instead of recursion.
-//!
-//! The writer encodes into a caller-given window with the smallest integer and length widths (the
-//! form matter.js and the reference SDK produce), and turns overflow into a sticky error flag so an
-//! encoder can write a whole structure and check once at the end.
+//! `readElement` parses one element into the `element` registers (type, tag, value or string span,
+//! where the next element starts); it knows every element type and tag form and never reads past
+//! the end it is given: anything truncated, reserved or a tagged end-of-container is `false`.
+//! `skipElement` steps over a whole element, containers included, with a nesting bound instead of
+//! recursion. The writer (`w*`) encodes into a caller-given window with the smallest integer and
+//! length widths (the form matter.js and the SDK produce); overflow is a sticky flag, so an encoder
+//! writes a whole structure and checks once (`wFinish`).
 
 import { MAX_DEPTH } from "./config";
 
@@ -32,21 +27,23 @@ export const T_END: i32 = 0x18;
 export const TAG_ANONYMOUS: i32 = 0;
 export const TAG_CONTEXT: i32 = 1;
 
-// ── reader registers: the element most recently read ─────────────────────────────────────────
-/** Element type, 0x00..0x18. */
-export let elType: i32 = 0;
-/** Tag control, 0..7 (0 anonymous, 1 context, 2..7 profile forms). */
-export let elTagCtl: i32 = 0;
-/** Tag number (context tag, or the tag part of a profile tag). */
-export let elTag: u32 = 0;
-/** Unsigned value for unsigned integers (also the raw bits of signed ones). */
-export let elUint: u64 = 0;
-/** Start of string data. */
-export let elPtr: usize = 0;
-/** String length in bytes. */
-export let elLen: u32 = 0;
-/** Position right after this element's header and payload (first member for containers). */
-export let elNext: usize = 0;
+// ── the element most recently read: wasm globals (a namespace), not memory, on the hot path ──
+export namespace element {
+  /** Element type, 0x00..0x18. */
+  export let type: i32 = 0;
+  /** Tag control, 0..7 (0 anonymous, 1 context, 2..7 profile forms). */
+  export let tagControl: i32 = 0;
+  /** Tag number (context tag, or the tag part of a profile tag). */
+  export let tag: u32 = 0;
+  /** Unsigned value for unsigned integers (also the raw bits of signed ones). */
+  export let value: u64 = 0;
+  /** Start of string data. */
+  export let ptr: usize = 0;
+  /** String length in bytes. */
+  export let len: u32 = 0;
+  /** Position right after this element's header and payload (first member for containers). */
+  export let next: usize = 0;
+}
 
 export function isContainer(t: i32): bool {
   return t == T_STRUCT || t == T_ARRAY || t == T_LIST;
@@ -134,13 +131,13 @@ export function readElement(pos: usize, end: usize): bool {
   } else if (type == T_TRUE) {
     value = 1;
   }
-  elType = type;
-  elTagCtl = tagCtl;
-  elTag = tag;
-  elUint = value;
-  elPtr = sPtr;
-  elLen = sLen;
-  elNext = p;
+  element.type = type;
+  element.tagControl = tagCtl;
+  element.tag = tag;
+  element.value = value;
+  element.ptr = sPtr;
+  element.len = sLen;
+  element.next = p;
   return true;
 }
 
@@ -151,18 +148,18 @@ export function readElement(pos: usize, end: usize): bool {
  */
 export function skipElement(pos: usize, end: usize): usize {
   if (!readElement(pos, end)) return 0;
-  if (elType == T_END) return 0;
-  if (!isContainer(elType)) return elNext;
+  if (element.type == T_END) return 0;
+  if (!isContainer(element.type)) return element.next;
   let depth = 1;
-  let p = elNext;
+  let p = element.next;
   while (depth > 0) {
     if (!readElement(p, end)) return 0;
-    if (elType == T_END) depth--;
-    else if (isContainer(elType)) {
+    if (element.type == T_END) depth--;
+    else if (isContainer(element.type)) {
       depth++;
       if (depth > MAX_DEPTH) return 0;
     }
-    p = elNext;
+    p = element.next;
   }
   return p;
 }
@@ -269,26 +266,26 @@ export function scan(start: usize, len: i32): i32 {
   let kinds: u64 = 0;
   while (p < end) {
     if (!readElement(p, end)) return -1;
-    if (elType == T_END) {
+    if (element.type == T_END) {
       if (depth == 0) return -1;
       depth--;
-      p = elNext;
+      p = element.next;
       continue;
     }
     if (depth > 0) {
       const parent = <i32>((kinds >> (<u64>(depth - 1) * 8)) & 0xff);
-      if (parent == T_STRUCT && elTagCtl == TAG_ANONYMOUS) return -1;
-      if (parent == T_ARRAY && elTagCtl != TAG_ANONYMOUS) return -1;
+      if (parent == T_STRUCT && element.tagControl == TAG_ANONYMOUS) return -1;
+      if (parent == T_ARRAY && element.tagControl != TAG_ANONYMOUS) return -1;
     } else if (count > 0) {
       return -1; // a single top-level element
     }
     count++;
-    if (isContainer(elType)) {
+    if (isContainer(element.type)) {
       if (depth >= MAX_DEPTH) return -1;
-      kinds = (kinds & ~(<u64>0xff << (<u64>depth * 8))) | (<u64>elType << (<u64>depth * 8));
+      kinds = (kinds & ~(<u64>0xff << (<u64>depth * 8))) | (<u64>element.type << (<u64>depth * 8));
       depth++;
     }
-    p = elNext;
+    p = element.next;
   }
   return depth == 0 && count > 0 ? count : -1;
 }

@@ -8,6 +8,7 @@
 
 import * as Comlink from "comlink";
 import { BrowserMediaHost } from "../src/media/browser/browser-media-host.js";
+import { backoffDelay } from "../src/relay/client/backoff.js";
 import type { MediaLogEntry } from "../src/media/browser/types.js";
 import type { CameraStatus, CameraWorkerApi, SessionEndInfo, StartOptions, WorkerEvents } from "../worker/protocol.js";
 
@@ -80,8 +81,7 @@ export class CameraClient {
             } catch (error) {
                 const text = error instanceof Error ? error.message : String(error);
                 failures++;
-                const ceiling = Math.min(MAX_DELAY_MS, MIN_DELAY_MS * 2 ** Math.min(failures - 1, 10));
-                const delay = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+                const delay = backoffDelay(failures, MIN_DELAY_MS, MAX_DELAY_MS);
                 this.#options.onProblem(`${text} — retrying in ${(delay / 1000).toFixed(1)} s`);
                 await this.#sleep(delay);
                 continue;

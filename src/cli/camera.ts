@@ -10,20 +10,9 @@
 
 import { rmSync } from "node:fs";
 import { ArgumentError, USAGE, parseCameraArgs, type CameraArgs } from "./camera-args.js";
+import { onStopSignals, parseOrExit } from "./process.js";
 
-function parse(): CameraArgs {
-    try {
-        return parseCameraArgs(process.argv.slice(2));
-    } catch (error) {
-        if (error instanceof ArgumentError) {
-            console.error(`camera: ${error.message}\n\n${USAGE}`);
-            process.exit(2);
-        }
-        throw error;
-    }
-}
-
-const args = parse();
+const args: CameraArgs = parseOrExit("camera", USAGE, () => parseCameraArgs(process.argv.slice(2)), error => error instanceof ArgumentError);
 if (args.help) {
     console.log(USAGE);
     process.exit(0);
@@ -76,20 +65,9 @@ if (camera.commissioned) {
     console.log(`camera: QR code payload: ${codes.qrPairingCode}`);
 }
 
-let stopping = false;
-async function stop(signal: string): Promise<void> {
-    if (stopping) return;
-    stopping = true;
-    console.log(`camera: ${signal}, stopping`);
-    // a peer that is gone can hold matter.js's close for its session timeouts: bound it
-    setTimeout(() => {
-        console.error("camera: did not stop within 20 s, exiting");
-        process.exit(1);
-    }, 20_000).unref();
+// a peer that is gone can hold matter.js's close for its session timeouts: the stop is bounded (20 s)
+onStopSignals("camera", async () => {
     await camera.close();
     media.close();
     await snapshots.close();
-    process.exit(0);
-}
-process.on("SIGINT", () => void stop("SIGINT"));
-process.on("SIGTERM", () => void stop("SIGTERM"));
+});

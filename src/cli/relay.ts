@@ -9,20 +9,9 @@
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseRelayArgs, RELAY_USAGE, RelayArgumentError, type RelayArgs } from "../relay/cli-options.js";
+import { onStopSignals, parseOrExit } from "./process.js";
 
-function parse(): RelayArgs {
-    try {
-        return parseRelayArgs(process.argv.slice(2));
-    } catch (error) {
-        if (error instanceof RelayArgumentError) {
-            console.error(`relay: ${error.message}\n\n${RELAY_USAGE}`);
-            process.exit(2);
-        }
-        throw error;
-    }
-}
-
-const args = parse();
+const args: RelayArgs = parseOrExit("relay", RELAY_USAGE, () => parseRelayArgs(process.argv.slice(2)), error => error instanceof RelayArgumentError);
 if (args.help) {
     console.log(RELAY_USAGE);
     process.exit(0);
@@ -67,13 +56,4 @@ if (args.host !== "127.0.0.1" && args.host !== "localhost" && args.host !== "::1
     console.log("relay: note: browsers allow WebCrypto only on https or localhost; from another machine use a TLS proxy");
 }
 
-let stopping = false;
-async function stop(signal: string): Promise<void> {
-    if (stopping) process.exit(130);
-    stopping = true;
-    console.log(`relay: ${signal}, closing`);
-    await relay.close();
-    process.exit(0);
-}
-process.on("SIGINT", () => void stop("SIGINT"));
-process.on("SIGTERM", () => void stop("SIGTERM"));
+onStopSignals("relay", () => relay.close());

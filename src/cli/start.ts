@@ -25,6 +25,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildPage, PAGE_DIR } from "./build-page.js";
+import { onStopSignals } from "./process.js";
 import { parseRelayArgs, RELAY_USAGE, RelayArgumentError, type RelayArgs } from "../relay/cli-options.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -176,17 +177,10 @@ if (args.headless) {
     console.log("start: the pairing QR code and manual code are shown on the page");
 }
 
-let stopping = false;
-async function stop(signal: string): Promise<void> {
-    if (stopping) process.exit(130);
-    stopping = true;
-    console.log(`start: ${signal}, stopping`);
+onStopSignals("start", async () => {
     await closeBrowser?.().catch(() => undefined);
     await relay.close();
-    process.exit(0);
-}
-process.on("SIGINT", () => void stop("SIGINT"));
-process.on("SIGTERM", () => void stop("SIGTERM"));
+});
 
 async function runHeadless(url: string, options: StartArgs): Promise<() => Promise<void>> {
     if (!existsSync(CHROMIUM_PATH)) fail(`--headless needs Chromium at ${CHROMIUM_PATH} (apt-get install --no-install-recommends chromium, or set CHROMIUM_PATH)`);

@@ -24,6 +24,9 @@
  * removal took away), `SessionChange` notifications (`subscribe`) and stream reference counts
  * (`onStreamReferences`, for CameraAvStreamManagement). The table is read through the engine
  * (`session`, `sessions`, `streamReferences`, ...); the `Core` itself stays inside.
+ *
+ * Size: the command path and the outbound queue share the ordering state (held work, due
+ * descriptions, response gates), so they stay in one class.
  */
 
 import { Action, Core, type Capacities, type Decision, type StreamContext } from "./core.js";

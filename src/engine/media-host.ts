@@ -175,19 +175,11 @@ export class MediaHostHooks implements WebRtcHooks {
 
     // ── outbound pulls ───────────────────────────────────────────────────────────────────────
     takeOfferSdp(sessionId: number): string {
-        const entry = this.#entries.get(sessionId);
-        const sdp = entry?.offerSdp;
-        if (entry === undefined || sdp === undefined) throw new Error(`no Offer waiting for session ${sessionId}`);
-        entry.offerSdp = undefined;
-        return sdp;
+        return this.#takeSdp(sessionId, "offerSdp");
     }
 
     takeAnswerSdp(sessionId: number): string {
-        const entry = this.#entries.get(sessionId);
-        const sdp = entry?.answerSdp;
-        if (entry === undefined || sdp === undefined) throw new Error(`no Answer waiting for session ${sessionId}`);
-        entry.answerSdp = undefined;
-        return sdp;
+        return this.#takeSdp(sessionId, "answerSdp");
     }
 
     async takeIceCandidates(sessionId: number, sink: IceCandidateSink): Promise<boolean> {
@@ -210,6 +202,15 @@ export class MediaHostHooks implements WebRtcHooks {
     }
 
     // ── internals ────────────────────────────────────────────────────────────────────────────
+    /** The session's Offer or Answer, handed out once. */
+    #takeSdp(sessionId: number, which: "offerSdp" | "answerSdp"): string {
+        const entry = this.#entries.get(sessionId);
+        const sdp = entry?.[which];
+        if (entry === undefined || sdp === undefined) throw new Error(`no ${which === "offerSdp" ? "Offer" : "Answer"} waiting for session ${sessionId}`);
+        entry[which] = undefined;
+        return sdp;
+    }
+
     /** A fresh entry (new session) or the existing one (re-offer). */
     #open(sessionId: number, fresh: boolean): Entry {
         if (this.#closed) throw new Error("media plane closed");

@@ -59,6 +59,9 @@
  *   JPEG (colour bars, `fixtures/snapshot-jpeg.ts`) whatever the range.
  * - Allocated streams persist (quality N); after a restart their ReferenceCount is reset to 0, as the
  *   spec requires it to be recomputed at runtime and no session survives a restart.
+ *
+ * Size: one cluster's server is one matter.js behavior class (ten commands, state, the engine
+ * coupling); the records and field rules it uses live apart in stream-records.ts.
  */
 
 import { Logger, Node, Observable, type MaybePromise } from "@matter/main";
@@ -69,16 +72,43 @@ import { hasRemoteActor } from "@matter/main/protocol";
 import { Status, StatusResponseError, StreamUsage } from "@matter/main/types";
 import type { StreamContext } from "../engine/core.js";
 import { WebRtcEngine } from "../engine/engine.js";
-import { StreamKind, StreamUsage as EngineUsage, type StreamReference } from "../engine/types.js";
+import { StreamKind, type StreamReference } from "../engine/types.js";
+import {
+    DEFAULT_STREAM_ID,
+    checkAllocatableUsage,
+    checkDeallocatable,
+    checkResolutionRange,
+    clampResolution,
+    copyAudio,
+    copyResolution,
+    copySnapshot,
+    copyVideo,
+    defaultAudioStream,
+    defaultVideoStream,
+    engineUsage,
+    fail,
+    hasOtherCount,
+    isAudioCodec,
+    isImageCodec,
+    isStreamUsage,
+    isVideoCodec,
+    matchesCapability,
+    pixelsOf,
+    sameAudio,
+    sameContext,
+    sameSnapshot,
+    sameVideo,
+    withReferenceCount,
+    type AudioStream,
+    type SnapshotCapabilities,
+    type SnapshotStream,
+    type VideoStream,
+} from "./stream-records.js";
 import { SNAPSHOT_FIXTURE_HEIGHT, SNAPSHOT_FIXTURE_WIDTH, snapshotFixtureJpeg } from "./fixtures/snapshot-jpeg.js";
 
-const logger = Logger.get("CameraAvStreamServer");
+export { DEFAULT_STREAM_ID };
 
-type VideoStream = CameraAvStreamManagement.VideoStream;
-type AudioStream = CameraAvStreamManagement.AudioStream;
-type SnapshotStream = CameraAvStreamManagement.SnapshotStream;
-type SnapshotCapabilities = CameraAvStreamManagement.SnapshotCapabilities;
-type Resolution = CameraAvStreamManagement.VideoResolution;
+const logger = Logger.get("CameraAvStreamServer");
 
 const { VideoCodec, AudioCodec, ImageCodec } = CameraAvStreamManagement;
 
@@ -829,259 +859,4 @@ export namespace CameraAvStreamServer {
         /** A changed StreamContext, after the change committed. The object is the listener's to keep. */
         streamContextChanged = Observable<[context: StreamContext]>();
     }
-}
-
-// ── helpers ─────────────────────────────────────────────────────────────────────────────────────
-
-/** The id of the default video and audio streams (the id SmartThings and Home Assistant name). */
-export const DEFAULT_STREAM_ID = 0;
-
-/** The camera's own LiveView video stream: H.264 over the sensor's range. */
-function defaultVideoStream(state: CameraAvStreamServer.State): VideoStream {
-    const sensor = state.videoSensorParams;
-    const min = state.minViewportResolution;
-    return {
-        videoStreamId: DEFAULT_STREAM_ID,
-        streamUsage: StreamUsage.LiveView,
-        videoCodec: VideoCodec.H264,
-        minFrameRate: Math.min(15, sensor.maxFps),
-        maxFrameRate: sensor.maxFps,
-        minResolution: { width: min.width, height: min.height },
-        maxResolution: { width: sensor.sensorWidth, height: sensor.sensorHeight },
-        minBitRate: 100_000,
-        maxBitRate: 2_000_000,
-        keyFrameInterval: 1000,
-        referenceCount: 0,
-    };
-}
-
-/** The camera's own LiveView audio stream: Opus from the microphone's first capabilities. */
-function defaultAudioStream(state: CameraAvStreamServer.State): AudioStream {
-    const mic = state.microphoneCapabilities;
-    return {
-        audioStreamId: DEFAULT_STREAM_ID,
-        streamUsage: StreamUsage.LiveView,
-        audioCodec: AudioCodec.Opus,
-        channelCount: Math.min(1, mic.maxNumberOfChannels),
-        sampleRate: mic.supportedSampleRates[0] ?? 48_000,
-        bitRate: 32_000,
-        bitDepth: mic.supportedBitDepths[0] ?? 16,
-        referenceCount: 0,
-    };
-}
-
-/** `requested` with each side clamped into min..max. */
-function clampResolution(requested: Resolution, min: Resolution, max: Resolution): Resolution {
-    const clamp = (value: number, low: number, high: number) => Math.min(high, Math.max(low, value));
-    return { width: clamp(requested.width, min.width, max.width), height: clamp(requested.height, min.height, max.height) };
-}
-
-function fail(status: Status, message: string): never {
-    throw new StatusResponseError(message, status);
-}
-
-function isStreamUsage(value: number): value is StreamUsage {
-    return value === StreamUsage.Internal || value === StreamUsage.Recording || value === StreamUsage.Analysis
-        || value === StreamUsage.LiveView;
-}
-
-function isVideoCodec(value: number): boolean {
-    return Object.values(VideoCodec).includes(value);
-}
-
-function isAudioCodec(value: number): boolean {
-    return Object.values(AudioCodec).includes(value);
-}
-
-function isImageCodec(value: number): boolean {
-    return Object.values(ImageCodec).includes(value);
-}
-
-/** Allocation commands accept Recording, Analysis and LiveView (field constraint); else CONSTRAINT_ERROR. */
-function checkAllocatableUsage(usage: StreamUsage): void {
-    if (usage !== StreamUsage.Recording && usage !== StreamUsage.Analysis && usage !== StreamUsage.LiveView) {
-        fail(Status.ConstraintError, `stream usage ${usage} cannot be allocated`);
-    }
-}
-
-function checkResolutionRange(min: Resolution, max: Resolution): void {
-    if (min.width < 1 || min.height < 1 || max.width < 1 || max.height < 1) {
-        fail(Status.ConstraintError, "resolutions must be at least 1x1");
-    }
-    if (min.width > max.width || min.height > max.height) {
-        fail(Status.ConstraintError, "MinResolution is larger than MaxResolution");
-    }
-}
-
-/**
- * Deallocation: unknown id NOT_FOUND (checked by the caller), in use INVALID_IN_STATE, an Internal
- * video or audio stream DYNAMIC_CONSTRAINT_ERROR (reference `ValidateStreamForModifyOrDeallocateImpl`).
- */
-function checkDeallocatable(kind: string, id: number, referenceCount: number, usage: StreamUsage | undefined): void {
-    if (referenceCount > 0) {
-        fail(Status.InvalidInState, `${kind} stream ${id} is in use (ReferenceCount ${referenceCount})`);
-    }
-    if (usage === StreamUsage.Internal) fail(Status.DynamicConstraintError, `${kind} stream ${id} is Internal`);
-}
-
-/** The reference's capability match: same codec, enough frame rate, capability resolution inside the range. */
-function matchesCapability(
-    capability: SnapshotCapabilities,
-    stream: { imageCodec: number; minResolution: Resolution; maxResolution: Resolution } & (
-        | { maxFrameRate: number }
-        | { frameRate: number }
-    ),
-): boolean {
-    const frameRate = "maxFrameRate" in stream ? stream.maxFrameRate : stream.frameRate;
-    const r = capability.resolution;
-    return (
-        capability.imageCodec === stream.imageCodec &&
-        capability.maxFrameRate >= frameRate &&
-        r.width >= stream.minResolution.width &&
-        r.height >= stream.minResolution.height &&
-        r.width <= stream.maxResolution.width &&
-        r.height <= stream.maxResolution.height
-    );
-}
-
-function engineUsage(usage: StreamUsage): EngineUsage {
-    switch (usage) {
-        case StreamUsage.Internal:
-            return EngineUsage.Internal;
-        case StreamUsage.Recording:
-            return EngineUsage.Recording;
-        case StreamUsage.Analysis:
-            return EngineUsage.Analysis;
-        default:
-            return EngineUsage.LiveView;
-    }
-}
-
-function pixelsOf(r: Resolution): number {
-    return r.width * r.height;
-}
-
-function copyResolution(r: Resolution): Resolution {
-    return { width: r.width, height: r.height };
-}
-
-function sameResolution(a: Resolution, b: Resolution): boolean {
-    return a.width === b.width && a.height === b.height;
-}
-
-/** Plain copies of state entries, so nothing managed by the old transaction is written back. */
-function copyVideo(s: VideoStream): VideoStream {
-    const copy: VideoStream = {
-        videoStreamId: s.videoStreamId,
-        streamUsage: s.streamUsage,
-        videoCodec: s.videoCodec,
-        minFrameRate: s.minFrameRate,
-        maxFrameRate: s.maxFrameRate,
-        minResolution: copyResolution(s.minResolution),
-        maxResolution: copyResolution(s.maxResolution),
-        minBitRate: s.minBitRate,
-        maxBitRate: s.maxBitRate,
-        keyFrameInterval: s.keyFrameInterval,
-        referenceCount: s.referenceCount,
-    };
-    if (s.watermarkEnabled !== undefined) copy.watermarkEnabled = s.watermarkEnabled;
-    if (s.osdEnabled !== undefined) copy.osdEnabled = s.osdEnabled;
-    return copy;
-}
-
-function copyAudio(s: AudioStream): AudioStream {
-    return {
-        audioStreamId: s.audioStreamId,
-        streamUsage: s.streamUsage,
-        audioCodec: s.audioCodec,
-        channelCount: s.channelCount,
-        sampleRate: s.sampleRate,
-        bitRate: s.bitRate,
-        bitDepth: s.bitDepth,
-        referenceCount: s.referenceCount,
-    };
-}
-
-function copySnapshot(s: SnapshotStream): SnapshotStream {
-    const copy: SnapshotStream = {
-        snapshotStreamId: s.snapshotStreamId,
-        imageCodec: s.imageCodec,
-        frameRate: s.frameRate,
-        minResolution: copyResolution(s.minResolution),
-        maxResolution: copyResolution(s.maxResolution),
-        quality: s.quality,
-        referenceCount: s.referenceCount,
-        encodedPixels: s.encodedPixels,
-        hardwareEncoder: s.hardwareEncoder,
-    };
-    if (s.watermarkEnabled !== undefined) copy.watermarkEnabled = s.watermarkEnabled;
-    if (s.osdEnabled !== undefined) copy.osdEnabled = s.osdEnabled;
-    return copy;
-}
-
-function hasOtherCount(counts: Map<number, number>, id: number, current: number): boolean {
-    const count = counts.get(id);
-    return count !== undefined && count !== current;
-}
-
-function withReferenceCount<T extends { referenceCount: number }>(stream: T, count: number | undefined): T {
-    if (count !== undefined) stream.referenceCount = count;
-    return stream;
-}
-
-/** Identical parameters (id and ReferenceCount aside). */
-function sameVideo(a: VideoStream, b: VideoStream): boolean {
-    return (
-        a.streamUsage === b.streamUsage &&
-        a.videoCodec === b.videoCodec &&
-        a.minFrameRate === b.minFrameRate &&
-        a.maxFrameRate === b.maxFrameRate &&
-        sameResolution(a.minResolution, b.minResolution) &&
-        sameResolution(a.maxResolution, b.maxResolution) &&
-        a.minBitRate === b.minBitRate &&
-        a.maxBitRate === b.maxBitRate &&
-        a.keyFrameInterval === b.keyFrameInterval &&
-        a.watermarkEnabled === b.watermarkEnabled &&
-        a.osdEnabled === b.osdEnabled
-    );
-}
-
-function sameAudio(a: AudioStream, b: AudioStream): boolean {
-    return (
-        a.streamUsage === b.streamUsage &&
-        a.audioCodec === b.audioCodec &&
-        a.channelCount === b.channelCount &&
-        a.sampleRate === b.sampleRate &&
-        a.bitRate === b.bitRate &&
-        a.bitDepth === b.bitDepth
-    );
-}
-
-function sameSnapshot(a: SnapshotStream, b: SnapshotStream): boolean {
-    return (
-        a.imageCodec === b.imageCodec &&
-        a.frameRate === b.frameRate &&
-        sameResolution(a.minResolution, b.minResolution) &&
-        sameResolution(a.maxResolution, b.maxResolution) &&
-        a.quality === b.quality &&
-        a.watermarkEnabled === b.watermarkEnabled &&
-        a.osdEnabled === b.osdEnabled
-    );
-}
-
-function sameStreams(a: StreamContext["videoStreams"], b: StreamContext["videoStreams"]): boolean {
-    return a.length === b.length && a.every((s, i) => s.id === b[i]!.id && s.usage === b[i]!.usage);
-}
-
-function sameContext(a: StreamContext, b: StreamContext): boolean {
-    return (
-        sameStreams(a.videoStreams, b.videoStreams) &&
-        sameStreams(a.audioStreams, b.audioStreams) &&
-        a.streamUsagePriorities.length === b.streamUsagePriorities.length &&
-        a.streamUsagePriorities.every((u, i) => u === b.streamUsagePriorities[i]) &&
-        a.hardPrivacyModeOn === b.hardPrivacyModeOn &&
-        a.softRecordingPrivacyModeEnabled === b.softRecordingPrivacyModeEnabled &&
-        a.softLivestreamPrivacyModeEnabled === b.softLivestreamPrivacyModeEnabled &&
-        a.utcTimeNull === b.utcTimeNull
-    );
 }

@@ -121,6 +121,24 @@ export class MediaSessions<P extends MediaPeer> {
         for (const id of [...this.#sessions.keys()]) this.drop(id, why);
     }
 
+    /**
+     * The session whose peer made an Offer and waits for the controller's Answer; undefined when
+     * that Answer was applied already (a duplicate, ignored as the reference camera does). Throws
+     * when no Offer of this host waits.
+     */
+    awaitingAnswer(id: number): { session: MediaSession<P>; peer: P } | undefined {
+        const session = this.#sessions.get(id);
+        const peer = session?.peer;
+        if (session === undefined || peer === undefined || peer.role !== "offerer") {
+            throw new Error(`session ${id} has no Offer waiting for an Answer`);
+        }
+        if (peer.remoteSet) {
+            this.#log(id, "duplicate Answer ignored");
+            return undefined;
+        }
+        return { session, peer };
+    }
+
     /** Buffers the controller's candidates for a known session; false when it is unknown. */
     bufferRemote(id: number, candidates: IceCandidate[]): MediaSession<P> | undefined {
         const session = this.#sessions.get(id);

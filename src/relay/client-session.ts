@@ -16,6 +16,9 @@
  * the connection is closed with a `limit` error). A malformed frame closes the client (1002 with
  * the decode reason); a text frame closes it with 1003. Everything the client opened is closed when
  * its WebSocket closes.
+ *
+ * Size: one client's whole lifecycle (requests, policy checks, UDP and TCP sockets, limits,
+ * teardown) in one class, because every socket path ends in the same teardown and accounting.
  */
 
 import { AddressInUseError, AddressUnreachableError, BindError, NetworkUnreachableError, NoAddressAvailableError, TcpDisconnectError } from "@matter/main";

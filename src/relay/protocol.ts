@@ -44,6 +44,9 @@
  * strict: unknown types, unknown flag bits, a non-zero id in an event, a missing handle, truncated
  * or trailing bytes, invalid UTF-8 or an oversized frame are decode errors with a readable reason.
  * `decode*` never throws. This module knows nothing about Matter message contents.
+ *
+ * Size: one file on purpose: it is the whole wire format (every frame layout, its encoder and its
+ * decoder side by side), which a reader checks against itself; split, the layouts would drift.
  */
 
 export const PROTOCOL_VERSION = 1;

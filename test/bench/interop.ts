@@ -22,14 +22,13 @@ import nodeDataChannel from "node-datachannel";
 import { chromium, type Browser } from "playwright-core";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../../src/cli/chromium.js";
 import { buildPage } from "../../src/cli/build-page.js";
-import { CameraNode } from "../../src/matter/camera-node.js";
 import { isH264Mode1 } from "../../src/media/offer-plan.js";
 import { mediaSections } from "../../src/media/sdp.js";
-import { ClipSnapshots, NodeMediaHost, testPatternClip } from "../../src/media/node/index.js";
 import { endAllSessions, haCoreFlow, haDashboardFlow, smartThingsFlow, type FlowContext } from "../interop/flows.js";
 import { ControllerPeer } from "../media/controller-peer.js";
 import { ChromiumViewer } from "../support/chromium-viewer.js";
-import { TestController, testEnvironment, testPort, type CameraPeer } from "../support/matter-controller.js";
+import { NodeCameraRig } from "../support/camera-rig.js";
+import { TestController, testEnvironment, type CameraPeer } from "../support/matter-controller.js";
 import { TabCamera, tabControllerPort } from "../support/tab-camera.js";
 import { startTurnServer, type TurnServer } from "../support/turn-server.js";
 import { section, table } from "./report.js";
@@ -65,24 +64,9 @@ function push(map: Map<string, number[]>, key: string, value: number | undefined
     map.set(key, [...(map.get(key) ?? []), value]);
 }
 
-async function nodeCamera(): Promise<CameraUnderTest & { media: NodeMediaHost; snapshots: ClipSnapshots }> {
-    const port = testPort();
-    const snapshots = new ClipSnapshots();
-    const media = new NodeMediaHost({ video: testPatternClip(), snapshots, bindAddress: "127.0.0.1" });
-    const camera = await CameraNode.create({ media, id: "bench-interop-node", port });
-    await camera.start();
-    return {
-        name: "Node camera",
-        port,
-        passcode: 20202021,
-        media,
-        snapshots,
-        async close() {
-            await camera.close();
-            media.close();
-            await snapshots.close();
-        },
-    };
+async function nodeCamera(): Promise<CameraUnderTest> {
+    const rig = await NodeCameraRig.start({ name: "bench-interop", snapshots: true });
+    return { name: "Node camera", port: rig.port, passcode: 20202021, close: () => rig.close() };
 }
 
 async function tabCamera(browser: Browser): Promise<CameraUnderTest> {

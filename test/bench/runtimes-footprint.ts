@@ -40,7 +40,7 @@ import nodeDataChannel from "node-datachannel";
 import { chromium } from "playwright-core";
 import { bundleCamera } from "../runtimes/bundle-camera.js";
 import { CameraChild, ROOT, bin, openLiveSession, procMemory, type CameraLaunch, type LiveSession } from "../runtimes/camera-host.js";
-import { FOOTPRINT_MARKER, measureGrowth, type FootprintResult, type MemoryReading, type Timing } from "../runtimes/footprint/probe.js";
+import { FOOTPRINT_MARKER, measureGrowth, type FootprintResult, type Timing } from "../runtimes/footprint/probe.js";
 import { TestController, testEnvironment, testPort } from "../support/matter-controller.js";
 import { CHROMIUM_ARGS, CHROMIUM_PATH, startWorkerd } from "../vectors/runtimes/hosts.js";
 import { int, section, table } from "./report.js";

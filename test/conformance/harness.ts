@@ -47,10 +47,11 @@ import { EndpointNumber, Status } from "@matter/main/types";
 import nodeDataChannel from "node-datachannel";
 import { afterAll, beforeAll, expect } from "vitest";
 import { CameraAvStreamServer } from "../../src/matter/camera-av-stream-management.js";
-import { CameraNode } from "../../src/matter/camera-node.js";
-import { NodeMediaHost, OFFER_FORMATS, testPatternClip } from "../../src/media/node/index.js";
+import type { CameraNode } from "../../src/matter/camera-node.js";
+import { OFFER_FORMATS, type NodeMediaHost } from "../../src/media/node/index.js";
+import { NodeCameraRig } from "../support/camera-rig.js";
 import { ControllerPeer } from "../media/controller-peer.js";
-import { TestController, testEnvironment, testPort, type CameraPeer, type Outcome, type Received } from "../support/matter-controller.js";
+import { TestController, testEnvironment, type CameraPeer, type Outcome, type Received } from "../support/matter-controller.js";
 
 export { Status };
 
@@ -202,8 +203,7 @@ export class ConformanceHarness {
     readonly #requestors = new Map<number, Endpoint>();
 
     private constructor(
-        readonly camera: CameraNode,
-        readonly media: NodeMediaHost,
+        readonly rig: NodeCameraRig,
         readonly th: TestController,
         /** The DUT as the TH sees it. */
         readonly dut: CameraPeer,
@@ -215,26 +215,29 @@ export class ConformanceHarness {
     /** A fresh DUT (own port, own storage id), a TH controller, commissioned over the network. */
     static async create(options: HarnessOptions): Promise<ConformanceHarness> {
         const deferred = options.deferred ?? false;
-        const port = testPort();
-        const media = new NodeMediaHost({
-            video: testPatternClip(),
-            bindAddress: "127.0.0.1",
-            ...(deferred ? { deferredOfferDelayMs: DEFERRED_OFFER_DELAY_MS } : {}),
-        });
         // certification mode: empty stream lists after commissioning, as the SDK's CI app
-        const camera = await CameraNode.create({ media, id: `dut-${options.name}`, port, core: "default", certification: true });
-        let th: TestController | undefined;
+        const rig = await NodeCameraRig.start({
+            name: `dut-${options.name}`,
+            certification: true,
+            ...(deferred ? { media: { deferredOfferDelayMs: DEFERRED_OFFER_DELAY_MS } } : {}),
+        });
         try {
-            await camera.start();
-            th = await TestController.create(`th-${options.name}`, testPort(), port);
-            const dut = await th.commission(port);
-            return new ConformanceHarness(camera, media, th, dut, deferred);
+            const { controller: th, peer: dut } = await rig.addController({ id: `th-${options.name}` });
+            return new ConformanceHarness(rig, th, dut, deferred);
         } catch (error) {
-            await camera.close().catch(() => undefined);
-            await th?.close().catch(() => undefined);
-            media.close();
+            await rig.close().catch(() => undefined);
             throw error;
         }
+    }
+
+    /** The DUT's camera node. */
+    get camera(): CameraNode {
+        return this.rig.camera;
+    }
+
+    /** The DUT's media host. */
+    get media(): NodeMediaHost {
+        return this.rig.media;
     }
 
     /** The TH's Requestor endpoint (OriginatingEndpointID of every request unless a step says otherwise). */
@@ -580,9 +583,7 @@ export class ConformanceHarness {
     async close(): Promise<void> {
         await bounded("final reset", this.reset(), 10_000).catch(() => undefined);
         for (const peer of this.#peers.splice(0)) peer.close();
-        await this.camera.close().catch(() => undefined);
-        await this.th.close().catch(() => undefined);
-        this.media.close();
+        await this.rig.close().catch(() => undefined);
     }
 }
 

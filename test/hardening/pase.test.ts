@@ -22,8 +22,8 @@ import { CommandId, EndpointNumber, SECURE_CHANNEL_PROTOCOL_ID, TlvAny } from "@
 import { WebRtcTransportProvider } from "@matter/main/clusters/web-rtc-transport-provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ProviderCommand } from "../../src/engine/index.js";
-import { CameraNode } from "../../src/matter/camera-node.js";
-import { NodeMediaHost, testPatternClip } from "../../src/media/node/index.js";
+import type { CameraNode } from "../../src/matter/camera-node.js";
+import { NodeCameraRig } from "../support/camera-rig.js";
 import { TestController, testEnvironment, testPort } from "../support/matter-controller.js";
 import { SDP, answerTlv, endTlv, iceTlv, offerTlv, solicitTlv } from "../support/wire.js";
 
@@ -32,24 +32,24 @@ const PASSCODE = 20202021;
 
 describe("provider commands over a PASE session", () => {
     const env = testEnvironment();
-    const cameraPort = testPort();
-    let media: NodeMediaHost;
+    let rig: NodeCameraRig;
     let camera: CameraNode;
+    let cameraPort: number;
     let controller: TestController;
     let pase: NodeSession | undefined;
 
     beforeAll(async () => {
-        media = new NodeMediaHost({ video: testPatternClip() });
-        camera = await CameraNode.create({ media, id: "cam-pase", port: cameraPort });
-        await camera.start();
+        rig = await NodeCameraRig.start({ name: "pase" });
+        camera = rig.camera;
+        cameraPort = rig.port;
+        // a controller that never commissions: it only opens PASE
         controller = await TestController.create("ctl-pase", testPort(), cameraPort);
     }, 60_000);
 
     afterAll(async () => {
         await pase?.initiateForceClose({ cause: new Error("test done") } as never).catch(() => undefined);
-        await camera?.close();
+        await rig?.close();
         await controller?.close();
-        media?.close();
         nodeDataChannel.cleanup();
         env.cleanup();
     });
@@ -125,7 +125,7 @@ describe("provider commands over a PASE session", () => {
         for (const [name, id, fields] of cases) statuses[name] = await invokeOver(pase, id, fields);
         expect(statuses).toEqual(Object.fromEntries(cases.map(([name]) => [name, UNSUPPORTED_ACCESS])));
         expect(table()).toEqual(before);
-        expect(media.sessionIds()).toEqual([]);
+        expect(rig.media.sessionIds()).toEqual([]);
 
         await pase.initiateForceClose({ cause: new Error("test done") } as never).catch(() => undefined);
         pase = undefined;

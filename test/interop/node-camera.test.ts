@@ -13,10 +13,10 @@ import nodeDataChannel from "node-datachannel";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../../src/cli/chromium.js";
-import { CameraNode } from "../../src/matter/camera-node.js";
-import { ClipSnapshots, DEFAULT_RTCP_TIMEOUT_MS, NodeMediaHost, testPatternClip } from "../../src/media/node/index.js";
+import { DEFAULT_RTCP_TIMEOUT_MS } from "../../src/media/node/index.js";
+import { NodeCameraRig } from "../support/camera-rig.js";
 import { ChromiumViewer } from "../support/chromium-viewer.js";
-import { TestController, testEnvironment, testPort, type CameraPeer } from "../support/matter-controller.js";
+import { testEnvironment, type CameraPeer, type TestController } from "../support/matter-controller.js";
 import { startTurnServer, type TurnServer } from "../support/turn-server.js";
 import { haCoreFlow, haDashboardFlow, smartThingsFlow, type FlowContext, type FlowResult } from "./flows.js";
 
@@ -26,10 +26,7 @@ const SILENT_VIEWER_FREE_MS = DEFAULT_RTCP_TIMEOUT_MS + 1_500;
 const results: Record<string, FlowResult> = {};
 
 describe("real controllers against the Node camera (default mode)", () => {
-    const cameraPort = testPort();
-    let media: NodeMediaHost;
-    let camera: CameraNode;
-    const snapshots = new ClipSnapshots();
+    let rig: NodeCameraRig;
     let turn: TurnServer;
     let browser: Browser;
     let hub: TestController;
@@ -38,33 +35,20 @@ describe("real controllers against the Node camera (default mode)", () => {
     let serverPeer: CameraPeer;
     const viewers: ChromiumViewer[] = [];
 
-    async function startCamera(): Promise<void> {
-        media = new NodeMediaHost({ video: testPatternClip(), snapshots, bindAddress: "127.0.0.1" });
-        camera = await CameraNode.create({ media, id: "interop-node", port: cameraPort });
-        await camera.start();
-    }
-
     const smartThings = (): FlowContext => ({ controller: hub, peer: hubPeer, requestorEndpoint: 0, viewerAddress: "127.0.0.3" });
     const homeAssistant = (): FlowContext => ({ controller: server, peer: serverPeer, requestorEndpoint: 2, viewerAddress: "127.0.0.3" });
 
     beforeAll(async () => {
         turn = await startTurnServer();
         browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], timeout: 30_000 });
-        await startCamera();
-        hub = await TestController.create("smartthings-hub", testPort(), cameraPort, { requestorEndpoint: 0, preferTcp: true });
-        hubPeer = await hub.commission(cameraPort);
-        const window = await hubPeer.openCommissioningWindow();
-        server = await TestController.create("matter-server", testPort(), cameraPort, { requestorEndpoint: 2, preferTcp: true });
-        serverPeer = await server.commission(cameraPort, window.passcode);
+        rig = await NodeCameraRig.start({ name: "interop", snapshots: true });
+        ({ controller: hub, peer: hubPeer } = await rig.addController({ id: "smartthings-hub", requestorEndpoint: 0, preferTcp: true }));
+        ({ controller: server, peer: serverPeer } = await rig.addController({ id: "matter-server", requestorEndpoint: 2, preferTcp: true }));
     }, 90_000);
 
     afterAll(async () => {
         for (const viewer of viewers) await viewer.close();
-        await camera?.close();
-        media?.close();
-        await snapshots.close();
-        await hub?.close();
-        await server?.close();
+        await rig?.close();
         await browser?.close();
         await turn?.close();
         nodeDataChannel.cleanup();
@@ -76,10 +60,8 @@ describe("real controllers against the Node camera (default mode)", () => {
         describe(phase === "fresh" ? "on a fresh camera" : "after the camera restarted", () => {
             if (phase === "after restart") {
                 beforeAll(async () => {
-                    await camera.close();
-                    media.close();
-                    await startCamera();
-                    expect(camera.commissioned).toBe(true);
+                    await rig.restart();
+                    expect(rig.camera.commissioned).toBe(true);
                 }, 60_000);
             }
 

@@ -6,15 +6,18 @@
  * - a viewer that sends receiver reports (as libwebrtc and the SDK's controller do) is ended when
  *   they stop: the camera's RTCP-silence limit (5 s), End(MediaTimeout);
  * - a viewer that sends no RTCP at all is ended by ICE consent freshness (≤ 35 s), End(IceTimeout);
- * - a 2 s outage is survived: the session stays and video resumes.
+ * - a 2 s outage is survived: the session stays and video resumes;
+ * - a whole controller that vanishes (its media cut, its Matter node gone, so the End cannot be
+ *   delivered) still has its session ended and everything released: row, references, peer.
  */
 
 import nodeDataChannel from "node-datachannel";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CameraNode } from "../../src/matter/camera-node.js";
-import { DEFAULT_RTCP_TIMEOUT_MS, NodeMediaHost, testPatternClip } from "../../src/media/node/index.js";
+import type { CameraNode } from "../../src/matter/camera-node.js";
+import { DEFAULT_RTCP_TIMEOUT_MS, type NodeMediaHost } from "../../src/media/node/index.js";
+import { NodeCameraRig } from "../support/camera-rig.js";
 import { ControllerPeer } from "../media/controller-peer.js";
-import { TestController, testEnvironment, testPort, type CameraPeer } from "../support/matter-controller.js";
+import { testEnvironment, type CameraPeer, type TestController } from "../support/matter-controller.js";
 import { until } from "../support/streaming.js";
 import { UdpLink } from "../support/udp-link.js";
 
@@ -22,32 +25,32 @@ const env = testEnvironment();
 const END_REASON = { IceTimeout: 1, MediaTimeout: 9 } as const;
 
 describe("a viewer that vanishes (packets dropped) is freed by the Node camera", () => {
-    const cameraPort = testPort();
-    let media: NodeMediaHost;
+    let rig: NodeCameraRig;
     let camera: CameraNode;
-    let controller: TestController;
-    let peer: CameraPeer;
+    let media: NodeMediaHost;
+    let ctl: TestController;
+    let cameraPeer: CameraPeer;
     const cleanup: (() => void)[] = [];
 
     beforeAll(async () => {
-        media = new NodeMediaHost({ video: testPatternClip(), bindAddress: "127.0.0.1" });
-        camera = await CameraNode.create({ media, id: "vanish-node", port: cameraPort });
-        await camera.start();
-        controller = await TestController.create("vanish-ctl", testPort(), cameraPort, { preferTcp: true });
-        peer = await controller.commission(cameraPort);
+        rig = await NodeCameraRig.start({ name: "vanish" });
+        ({ camera, media } = rig);
+        ({ controller: ctl, peer: cameraPeer } = await rig.addController({ id: "vanish-ctl", preferTcp: true }));
     }, 60_000);
 
     afterAll(async () => {
         for (const close of cleanup) close();
-        await camera?.close();
-        media?.close();
-        await controller?.close();
+        await rig?.close();
         nodeDataChannel.cleanup();
         env.cleanup();
     }, 60_000);
 
     /** A streaming session whose media runs through a cuttable link. */
-    async function session(receiverReports: boolean): Promise<{ id: number; viewer: ControllerPeer; link: UdpLink; mark: number }> {
+    async function session(
+        receiverReports: boolean,
+        controller = ctl,
+        peer = cameraPeer,
+    ): Promise<{ id: number; viewer: ControllerPeer; link: UdpLink; mark: number }> {
         const link = await UdpLink.open();
         const viewer = new ControllerPeer({ videoPt: 102, audioPt: 111, receiverReports });
         cleanup.push(() => viewer.close(), () => link.close());
@@ -89,10 +92,10 @@ describe("a viewer that vanishes (packets dropped) is freed by the Node camera",
         const base = { video: 0, audio: 0 };
         const cutAt = performance.now();
         link.cut();
-        const end = await controller.waitFor(r => r.kind === "end" && r.sessionId === id && controller.received.indexOf(r) >= mark, limitMs);
+        const end = await ctl.waitFor(r => r.kind === "end" && r.sessionId === id && ctl.received.indexOf(r) >= mark, limitMs);
         const ms = performance.now() - cutAt;
-        expect((await peer.currentSessions()).some(r => r.id === id)).toBe(false);
-        expect(await peer.referenceCounts(0, 0)).toEqual(base);
+        expect((await cameraPeer.currentSessions()).some(r => r.id === id)).toBe(false);
+        expect(await cameraPeer.referenceCounts(0, 0)).toEqual(base);
         expect(media.sessionIds()).not.toContain(id);
         return { ms, reason: end.reason };
     }
@@ -104,8 +107,8 @@ describe("a viewer that vanishes (packets dropped) is freed by the Node camera",
         const frames = viewer.video.frames;
         link.restore();
         await until("video resumes", () => viewer.video.frames >= frames + 20, 10_000);
-        expect((await peer.currentSessions()).some(r => r.id === id)).toBe(true);
-        expect((await peer.endSession(id)).ok).toBe(true);
+        expect((await cameraPeer.currentSessions()).some(r => r.id === id)).toBe(true);
+        expect((await cameraPeer.endSession(id)).ok).toBe(true);
     }, 60_000);
 
     it("ends a viewer whose receiver reports stop, after the RTCP-silence limit: End(MediaTimeout)", async () => {
@@ -121,4 +124,23 @@ describe("a viewer that vanishes (packets dropped) is freed by the Node camera",
         console.log(`vanished viewer without RTCP: freed in ${ms.toFixed(0)} ms`);
         expect(reason).toBe(END_REASON.IceTimeout);
     }, 90_000);
+
+    it("ends the session of a controller that vanished whole (media cut, Matter node gone) and releases everything", async () => {
+        const { controller: gone, peer: gonePeer } = await rig.addController({ id: "vanish-whole", preferTcp: true });
+        const { id, link } = await session(true, gone, gonePeer);
+        expect(camera.engine.session(id)).toBeDefined();
+        expect(camera.engine.streamReferences(0, 0)).toBe(1);
+
+        const vanishedAt = performance.now();
+        link.cut();
+        await gone.close(); // no EndSession: its node is just gone
+        await until(
+            "the camera to end the session and release its peer",
+            () => camera.engine.session(id) === undefined && !media.sessionIds().includes(id) && camera.engine.streamReferences(0, 0) === 0,
+            DEFAULT_RTCP_TIMEOUT_MS + 10_000,
+        );
+        console.log(`vanished controller: cleaned up ${((performance.now() - vanishedAt) / 1000).toFixed(1)} s after it vanished`);
+        expect(camera.engine.selfCheck()).toBe(0);
+        expect(media.stats(id)).toBeUndefined();
+    }, 60_000);
 });

@@ -204,7 +204,6 @@ describe("camera node with a matter.js controller", () => {
 describe("camera node in deferred-offer mode", () => {
     let rig: CameraRig;
     let media: NodeMediaHost;
-    let camera: CameraNode;
     let controller: TestController;
     let peer: CameraPeer;
     let streams: { video: number; audio: number };
@@ -212,7 +211,7 @@ describe("camera node in deferred-offer mode", () => {
 
     beforeAll(async () => {
         rig = await startCameraRig("deferred", { deferredOfferDelayMs: 1500 });
-        ({ media, camera, controller, peer, streams, peers } = rig);
+        ({ media, controller, peer, streams, peers } = rig);
     }, 60_000);
 
     afterAll(async () => {

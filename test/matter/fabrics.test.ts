@@ -17,9 +17,9 @@
 import { FabricManager } from "@matter/main/protocol";
 import nodeDataChannel from "node-datachannel";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CameraNode } from "../../src/matter/camera-node.js";
-import { NodeMediaHost, testPatternClip } from "../../src/media/node/index.js";
-import { TestController, testEnvironment, testPort, type CameraPeer } from "../support/matter-controller.js";
+import type { CameraNode } from "../../src/matter/camera-node.js";
+import { NodeCameraRig } from "../support/camera-rig.js";
+import { testEnvironment, type CameraPeer, type TestController } from "../support/matter-controller.js";
 
 const NOT_FOUND = 0x8b;
 
@@ -40,11 +40,8 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
 
 describe("two fabrics on one camera", () => {
     const env = testEnvironment();
-    const cameraPort = testPort();
-    let media: NodeMediaHost;
+    let rig: NodeCameraRig;
     let camera: CameraNode;
-    let controllerA: TestController;
-    let controllerB: TestController;
     let a: CameraPeer;
     let b: CameraPeer;
     let streams: { video: number; audio: number };
@@ -64,23 +61,15 @@ describe("two fabrics on one camera", () => {
     }
 
     beforeAll(async () => {
-        media = new NodeMediaHost({ video: testPatternClip() });
-        camera = await CameraNode.create({ media, id: "cam-fabrics", port: cameraPort });
-        await camera.start();
-        controllerA = await TestController.create("ctl-fabric-a", testPort(), cameraPort);
-        a = await controllerA.commission(cameraPort);
+        rig = await NodeCameraRig.start({ name: "fabrics" });
+        camera = rig.camera;
+        ({ peer: a } = await rig.addController({ id: "ctl-fabric-a" }));
         streams = await a.allocateStreams();
-        const window = await a.openCommissioningWindow();
-        controllerB = await TestController.create("ctl-fabric-b", testPort(), cameraPort);
-        b = await controllerB.commission(cameraPort, window.passcode);
+        ({ peer: b } = await rig.addController({ id: "ctl-fabric-b" }));
     }, 60_000);
 
     afterAll(async () => {
-        // the camera first: closed after its controllers, it waits out its sessions with them
-        await camera?.close();
-        await controllerA?.close();
-        await controllerB?.close();
-        media?.close();
+        await rig?.close();
         nodeDataChannel.cleanup();
         env.cleanup();
     });
@@ -110,11 +99,11 @@ describe("two fabrics on one camera", () => {
         expect(fabricA).not.toBe(fabricB);
         for (const row of rowsA) {
             expect(row.fabricIndex).toBe(fabricA);
-            expect(BigInt(row.peerNodeId)).toBe(ownNodeId(controllerA));
+            expect(BigInt(row.peerNodeId)).toBe(ownNodeId(a.controller));
         }
         for (const row of rowsB) {
             expect(row.fabricIndex).toBe(fabricB);
-            expect(BigInt(row.peerNodeId)).toBe(ownNodeId(controllerB));
+            expect(BigInt(row.peerNodeId)).toBe(ownNodeId(b.controller));
         }
         // an unfiltered read lists every fabric's rows, interleaved as they were created
         const all = await a.currentSessions(false);
@@ -146,15 +135,15 @@ describe("two fabrics on one camera", () => {
 
         expect((await a.currentSessions()).map(s => s.id)).toEqual(sessionsA);
         expect((await b.currentSessions()).map(s => s.id)).toEqual(sessionsB);
-        expect(media.stats(target)).toBeDefined();
-        expect(controllerA.received.some(r => r.kind === "end")).toBe(false);
+        expect(rig.media.stats(target)).toBeDefined();
+        expect(a.controller.received.some(r => r.kind === "end")).toBe(false);
     }, 30_000);
 
     // no TC step (the reference leaves such rows behind); DESIGN: purge rows, release streams, close peers
     it("purges a removed fabric's sessions, releases their streams and closes their peers", async () => {
         const fabricB = camera.engine.session(sessionsB[0]!)!.fabricIndex;
         expect(camera.engine.sessions(fabricB).map(s => s.id)).toEqual(sessionsB);
-        for (const id of sessionsB) expect(media.stats(id)).toBeDefined();
+        for (const id of sessionsB) expect(rig.media.stats(id)).toBeDefined();
 
         await b.client.decommission();
 
@@ -163,8 +152,8 @@ describe("two fabrics on one camera", () => {
         expect(camera.engine.sessions().map(s => s.id)).toEqual(sessionsA);
         expect((await a.currentSessions()).map(s => s.id)).toEqual(sessionsA);
         expect((await a.currentSessions(false)).map(s => s.id)).toEqual(sessionsA);
-        for (const id of sessionsB) expect(media.stats(id)).toBeUndefined();
-        for (const id of sessionsA) expect(media.stats(id)).toBeDefined();
+        for (const id of sessionsB) expect(rig.media.stats(id)).toBeUndefined();
+        for (const id of sessionsA) expect(rig.media.stats(id)).toBeDefined();
         await until("reference counts back to A's 2", async () => {
             const c = await a.referenceCounts(streams.video, streams.audio);
             return c.video === 2 && c.audio === 2;

@@ -18,9 +18,9 @@
 import nodeDataChannel from "node-datachannel";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ProviderCommand } from "../../src/engine/index.js";
-import { CameraNode } from "../../src/matter/camera-node.js";
-import { NodeMediaHost, testPatternClip } from "../../src/media/node/index.js";
-import { TestController, testEnvironment, testPort, type CameraPeer } from "../support/matter-controller.js";
+import type { CameraNode } from "../../src/matter/camera-node.js";
+import { NodeCameraRig } from "../support/camera-rig.js";
+import { testEnvironment, type CameraPeer, type TestController } from "../support/matter-controller.js";
 import { SDP, answerTlv, endTlv, iceTlv, offerTlv, solicitTlv } from "../support/wire.js";
 
 const INVALID_COMMAND = 0x85;
@@ -30,33 +30,23 @@ const INVALID_TRANSPORT_TYPE = 0xd1;
 
 describe("transport and malformed requests", () => {
     const env = testEnvironment();
-    const cameraPort = testPort();
-    let media: NodeMediaHost;
+    let rig: NodeCameraRig;
     let camera: CameraNode;
-    let tcpController: TestController;
-    let udpController: TestController;
     let tcp: CameraPeer;
+    let tcpController: TestController;
     let udp: CameraPeer;
     let streams: { video: number; audio: number };
 
     beforeAll(async () => {
-        media = new NodeMediaHost({ video: testPatternClip() });
-        camera = await CameraNode.create({ media, id: "cam-transport", port: cameraPort });
-        await camera.start();
-        tcpController = await TestController.create("ctl-tcp", testPort(), cameraPort);
-        tcp = await tcpController.commission(cameraPort);
+        rig = await NodeCameraRig.start({ name: "transport" });
+        camera = rig.camera;
+        ({ controller: tcpController, peer: tcp } = await rig.addController({ id: "ctl-tcp" }));
         streams = await tcp.allocateStreams();
-        const window = await tcp.openCommissioningWindow();
-        udpController = await TestController.create("ctl-udp", testPort(), cameraPort, { tcp: false });
-        udp = await udpController.commission(cameraPort, window.passcode);
+        ({ peer: udp } = await rig.addController({ id: "ctl-udp", tcp: false }));
     }, 60_000);
 
     afterAll(async () => {
-        // the camera first: closed after its controllers, it waits out its sessions with them
-        await camera?.close();
-        await tcpController?.close();
-        await udpController?.close();
-        media?.close();
+        await rig?.close();
         nodeDataChannel.cleanup();
         env.cleanup();
     });
@@ -184,7 +174,7 @@ describe("transport and malformed requests", () => {
             expect({ what: c.what, rows: await tcp.currentSessions() }).toEqual({ what: c.what, rows: before });
         }
         expect(camera.engine.sessions()).toEqual(tableBefore);
-        expect(media.sessionIds()).toEqual([id]);
+        expect(rig.media.sessionIds()).toEqual([id]);
         expect(tcpController.received.some(r => r.kind === "end")).toBe(false);
 
         expect((await tcp.endSession(id)).ok).toBe(true);

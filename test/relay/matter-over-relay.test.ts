@@ -14,11 +14,11 @@ import nodeDataChannel from "node-datachannel";
 import { Crypto, Entropy, Environment, MockStorageService, Network, StandardCrypto } from "@matter/main";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { CameraNode } from "../../src/matter/camera-node.js";
-import { NodeMediaHost, testPatternClip } from "../../src/media/node/index.js";
+import type { CameraNode } from "../../src/matter/camera-node.js";
 import { WebSocketNetwork } from "../../src/relay/client/websocket-network.js";
 import { startRelay, type Relay } from "../../src/relay/server.js";
-import { TestController, testEnvironment, testPort, type CameraPeer } from "../support/matter-controller.js";
+import { NodeCameraRig } from "../support/camera-rig.js";
+import { testEnvironment, testPort, type CameraPeer, type TestController } from "../support/matter-controller.js";
 import { tcpPortFree, udpPortFree, until } from "./support.js";
 
 const env = testEnvironment();
@@ -39,7 +39,7 @@ describe("a camera whose network is the relay", () => {
     const cameraPort = testPort();
     let relay: Relay;
     let network: WebSocketNetwork;
-    let media: NodeMediaHost;
+    let rig: NodeCameraRig;
     let camera: CameraNode;
     let controller: TestController;
     let peer: CameraPeer;
@@ -49,22 +49,18 @@ describe("a camera whose network is the relay", () => {
         relay = await startRelay({ matterPorts: { from: cameraPort, to: cameraPort } });
         const origin = new URL(relay.pageUrl).origin;
         network = await WebSocketNetwork.connect(new WebSocket(relay.url, { origin }));
-        media = new NodeMediaHost({ video: testPatternClip() });
-        camera = await CameraNode.create({ media, id: "cam-relay", port: cameraPort, environment: browserLikeEnvironment(network) });
-        await camera.start();
-        controller = await TestController.create("ctl-relay", testPort(), cameraPort);
+        rig = await NodeCameraRig.start({ name: "relay", port: cameraPort, environment: browserLikeEnvironment(network) });
+        camera = rig.camera;
         const started = performance.now();
-        peer = await controller.commission(cameraPort);
+        ({ controller, peer } = await rig.addController({ id: "ctl-relay" }));
         commissionMs = performance.now() - started;
         console.log(`commissioned through the relay in ${commissionMs.toFixed(0)} ms`);
     }, 60_000);
 
     afterAll(async () => {
-        await controller?.close();
-        await camera?.close();
+        await rig?.close();
         await network?.close();
         await relay?.close();
-        media?.close();
         nodeDataChannel.cleanup();
         env.cleanup();
     });
@@ -107,8 +103,7 @@ describe("a camera whose network is the relay", () => {
     }, 60_000);
 
     it("frees the camera's ports on this host when the camera's WebSocket closes", async () => {
-        await controller.close();
-        await camera.close();
+        await rig.close();
         await network.close();
         await until("relay client gone", () => relay.stats().clients === 0, 5_000);
         expect(await udpPortFree(cameraPort)).toBe(true);

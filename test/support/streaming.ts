@@ -6,17 +6,20 @@
 
 import { expect } from "vitest";
 import { DEFAULT_STREAM_ID } from "../../src/matter/camera-av-stream-management.js";
-import { CameraNode } from "../../src/matter/camera-node.js";
-import { NodeMediaHost, OFFER_FORMATS, testPatternClip, type NodeMediaHostOptions } from "../../src/media/node/index.js";
+import type { CameraNode } from "../../src/matter/camera-node.js";
+import { OFFER_FORMATS, type NodeMediaHost, type NodeMediaHostOptions } from "../../src/media/node/index.js";
 import type { ControllerPeer } from "../media/controller-peer.js";
-import { TestController, testPort, type CameraPeer } from "./matter-controller.js";
+import { NodeCameraRig } from "./camera-rig.js";
+import type { CameraPeer, TestController } from "./matter-controller.js";
 
 /**
- * A Node camera commissioned by one controller. In the default mode `streams` are the camera's
- * own default streams (video 0, audio 0: nothing is allocated); in certification mode the rig
- * allocates a video and an audio stream, as the certification steps do.
+ * A Node camera commissioned by one controller (a `NodeCameraRig` with its first controller). In
+ * the default mode `streams` are the camera's own default streams (video 0, audio 0: nothing is
+ * allocated); in certification mode the rig allocates a video and an audio stream, as the
+ * certification steps do.
  */
 export interface CameraRig {
+    rig: NodeCameraRig;
     media: NodeMediaHost;
     camera: CameraNode;
     controller: TestController;
@@ -26,30 +29,22 @@ export interface CameraRig {
     peers: ControllerPeer[];
 }
 
-/** Starts a camera (ids `cam-<name>` / `ctl-<name>`) and commissions it (see {@link CameraRig} for `streams`). */
+/** Starts a camera (`cam-<name>`) and commissions it with one controller (see {@link CameraRig} for `streams`). */
 export async function startCameraRig(
     name: string,
     media: Partial<NodeMediaHostOptions> = {},
     options: { certification?: boolean } = {},
 ): Promise<CameraRig> {
-    const cameraPort = testPort();
-    const host = new NodeMediaHost({ video: testPatternClip(), ...media });
     const certification = options.certification === true;
-    const camera = await CameraNode.create({ media: host, id: `cam-${name}`, port: cameraPort, certification });
-    await camera.start();
-    const controller = await TestController.create(`ctl-${name}`, testPort(), cameraPort);
-    const peer = await controller.commission(cameraPort);
+    const rig = await NodeCameraRig.start({ name, media, certification });
+    const { controller, peer } = await rig.addController({ id: `ctl-${name}` });
     const streams = certification ? await peer.allocateStreams() : { video: DEFAULT_STREAM_ID, audio: DEFAULT_STREAM_ID };
-    return { media: host, camera, controller, peer, streams, peers: [] };
+    return { rig, media: rig.media, camera: rig.camera, controller, peer, streams, peers: rig.peers };
 }
 
 /** Closes the rig: peers, then the camera before its controller (closed after it, the camera waits out its sessions). */
 export async function closeCameraRig(rig: CameraRig | undefined): Promise<void> {
-    if (rig === undefined) return;
-    for (const p of rig.peers) p.close();
-    await rig.camera.close();
-    await rig.controller.close();
-    rig.media.close();
+    await rig?.rig.close();
 }
 
 /** Polls `check` until it holds; throws after `timeoutMs`. */

@@ -214,15 +214,9 @@ export class BrowserMediaHost implements MediaHostApi {
     }
 
     async applyAnswer(sessionId: number, sdp: string): Promise<void> {
-        const session = this.#sessions.get(sessionId);
-        const peer = session?.peer;
-        if (session === undefined || peer === undefined || peer.role !== "offerer") {
-            throw new Error(`session ${sessionId} has no Offer waiting for an Answer`);
-        }
-        if (peer.remoteSet) {
-            this.#log(sessionId, "duplicate Answer ignored");
-            return;
-        }
+        const waiting = this.#sessions.awaitingAnswer(sessionId);
+        if (waiting === undefined) return;
+        const { session, peer } = waiting;
         try {
             await peer.pc.setRemoteDescription({ type: "answer", sdp });
         } catch (error) {

@@ -285,15 +285,9 @@ export class NodeMediaHost implements MediaHost {
 
     applyAnswer(sessionId: number, sdp: string): void {
         this.#assertOpen();
-        const session = this.#sessions.get(sessionId);
-        const peer = session?.peer;
-        if (session === undefined || peer === undefined || peer.role !== "offerer") {
-            throw new Error(`session ${sessionId} has no Offer waiting for an Answer`);
-        }
-        if (peer.remoteSet) {
-            this.#log(sessionId, "duplicate Answer ignored");
-            return;
-        }
+        const waiting = this.#sessions.awaitingAnswer(sessionId);
+        if (waiting === undefined) return;
+        const { session, peer } = waiting;
         peer.pc.setRemoteDescription(peer.relayOnly ? filterCandidates(sdp, c => candidateType(c) === "relay") : sdp, "answer");
         peer.remoteSet = true;
         const answered = new Set(mediaSections(sdp).flatMap(s => s.formats.map(f => f.payloadType)));

@@ -1,10 +1,12 @@
 /**
- * Reconnect policy for the relay: `connectWithBackoff(url, options)` keeps trying to open a
- * `WebSocketNetwork` with exponential backoff with jitter (a random wait between half and all of 250 ms doubling up to
- * `maxDelayMs`)
- * until it succeeds, `maxAttempts` is used up, or `signal` aborts.
+ * Reconnect policy for the relay: `backoffDelay` is the wait before a retry (exponential with
+ * jitter: a random wait between half and all of the initial delay doubled per failure, capped),
+ * used by the camera page when it restarts its worker; `connectWithBackoff(url, options)` keeps
+ * trying to open a `WebSocketNetwork` with it until it succeeds, `maxAttempts` is used up, or
+ * `signal` aborts, for an application that runs its own node behind the relay.
  *
- * Typical use in the page or worker — a relay restart means a fresh network and a restarted node:
+ * Typical use in a page or worker of one's own — a relay restart means a fresh network and a
+ * restarted node:
  *
  * ```ts
  * for (;;) {
@@ -30,17 +32,22 @@ export interface BackoffOptions extends WebSocketNetworkOptions {
     onRetry?: (attempt: number, delayMs: number, error: unknown) => void;
 }
 
+/** The wait before retry number `failures` (1 = after the first failure): half to all of `initialMs · 2^(failures-1)`, capped at `maxMs`. */
+export function backoffDelay(failures: number, initialMs: number, maxMs: number): number {
+    const ceiling = Math.min(maxMs, Math.min(initialMs, maxMs) * 2 ** Math.min(Math.max(failures, 1) - 1, 30));
+    return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+}
+
 export async function connectWithBackoff(url: string, options: BackoffOptions = {}): Promise<WebSocketNetwork> {
     const maxDelay = options.maxDelayMs ?? 30_000;
-    const initial = Math.min(options.initialDelayMs ?? 250, maxDelay);
+    const initial = options.initialDelayMs ?? 250;
     for (let attempt = 1; ; attempt++) {
         options.signal?.throwIfAborted();
         try {
             return await WebSocketNetwork.connect(url, options);
         } catch (error) {
             if (options.maxAttempts !== undefined && attempt >= options.maxAttempts) throw error;
-            const ceiling = Math.min(maxDelay, initial * 2 ** Math.min(attempt - 1, 30));
-            const delay = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+            const delay = backoffDelay(attempt, initial, maxDelay);
             options.onRetry?.(attempt, delay, error);
             await wait(delay, options.signal);
         }

@@ -38,7 +38,7 @@ import { RelayTcpConnection, RelayTcpListener, RelayUdpSocket } from "./sockets.
 
 export type { RelayCloseInfo, WebSocketConstructor, WebSocketLike } from "./relay-connection.js";
 export { RelayClosedError, RelayRequestError } from "./relay-connection.js";
-export { connectWithBackoff, type BackoffOptions } from "./backoff.js";
+export { backoffDelay, connectWithBackoff, type BackoffOptions } from "./backoff.js";
 
 export interface WebSocketNetworkOptions extends RelayConnectionOptions {
     /** WebSocket constructor when `socket` is a URL and the runtime has no global WebSocket. */

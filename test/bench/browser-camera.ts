@@ -17,14 +17,14 @@ import { readdir, readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import nodeDataChannel from "node-datachannel";
-import { chromium, type Browser, type CDPSession, type Page } from "playwright-core";
+import type { CDPSession, Page } from "playwright-core";
 import { buildPage } from "../../src/cli/build-page.js";
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../../src/cli/chromium.js";
+import { CHROMIUM_PATH } from "../../src/cli/chromium.js";
 import { isH264Mode1, isOpus } from "../../src/media/offer-plan.js";
 import { mediaSections } from "../../src/media/sdp.js";
-import { startRelay, type Relay } from "../../src/relay/server.js";
 import { ControllerPeer } from "../media/controller-peer.js";
 import { TestController, testEnvironment, type CameraPeer } from "../support/matter-controller.js";
+import { TabCamera, tabControllerPort } from "../support/tab-camera.js";
 import { bytes, int, section, table } from "./report.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -230,31 +230,25 @@ async function bundleRows(): Promise<string[][]> {
 export async function browserCameraSection(): Promise<string> {
     if (!existsSync(CHROMIUM_PATH)) return [section("6. Browser camera"), `skipped: no Chromium at ${CHROMIUM_PATH}`].join("\n");
     const env = testEnvironment();
-    let relay: Relay | undefined;
-    let browser: Browser | undefined;
+    let tab: TabCamera | undefined;
     let controller: TestController | undefined;
     const peers: ControllerPeer[] = [];
     const started = performance.now();
     try {
         await buildPage();
         const buildMs = performance.now() - started;
-        const from = 24_600 + Math.floor(Math.random() * 10) * 10;
-        relay = await startRelay({ staticDir: `${ROOT}dist/web`, matterPorts: { from, to: from + 9 } });
-        browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], timeout: 30_000 });
-        const context = await browser.newContext();
-        const page = await context.newPage();
+        const opened = performance.now();
+        tab = await TabCamera.start({ name: "bench" });
+        const onlineMs = performance.now() - opened;
+        const { page, context, browser } = tab;
         const pageCdp = await context.newCDPSession(page);
         const browserCdp = await browser.newBrowserCDPSession();
-        const opened = performance.now();
-        await page.goto(`${relay.pageUrl}&source=pattern&mdns=lo&camera=bench`, { timeout: 15_000 });
-        await page.waitForFunction(() => window.mwp?.status()?.state === "online", null, { timeout: 30_000 });
-        const onlineMs = performance.now() - opened;
-        const status = await page.evaluate(() => window.mwp.status());
-        const cameraPort = status?.port ?? 0;
+        const status = await tab.status();
+        const cameraPort = tab.port;
 
-        controller = await TestController.create("bench-browser", 23_900 + Math.floor(Math.random() * 90), cameraPort, { preferTcp: true });
+        controller = await TestController.create("bench-browser", tabControllerPort(), cameraPort, { preferTcp: true });
         const commissioning = performance.now();
-        const peer = await controller.commission(cameraPort, status?.pairing?.passcode);
+        const peer = await controller.commission(cameraPort, status.pairing?.passcode);
         const commissionMs = performance.now() - commissioning;
         const streams = await peer.allocateStreams();
         await page.waitForFunction(() => window.mwp.status()?.commissioned === true, null, { timeout: 10_000 });
@@ -323,7 +317,7 @@ export async function browserCameraSection(): Promise<string> {
                 [stat("ProvideOffer (the tab answers)", provide), stat("SolicitOffer (the tab offers)", solicit)],
             ),
             "",
-            `setup: vite build ${int(buildMs)} ms, page open → camera online ${int(onlineMs)} ms, commissioning over the relay ${int(commissionMs)} ms`,
+            `setup: vite build ${int(buildMs)} ms, relay + Chromium + page → camera online ${int(onlineMs)} ms, commissioning over the relay ${int(commissionMs)} ms`,
             "Matter over TCP through the relay's WebSocket to the worker's matter.js node, the core, the",
             "tab's RTCPeerConnection, ICE (loopback candidates only) + DTLS, then the first H.264 packet.",
             "",
@@ -352,8 +346,7 @@ export async function browserCameraSection(): Promise<string> {
     } finally {
         for (const p of peers) p.close();
         await controller?.close().catch(() => undefined);
-        await browser?.close().catch(() => undefined);
-        await relay?.close().catch(() => undefined);
+        await tab?.close();
         nodeDataChannel.cleanup();
         env.cleanup();
     }

@@ -1,8 +1,8 @@
 /**
  * The browser camera end to end: a Chromium tab IS the Matter camera.
  *
- * Real pieces only: the page is built with Vite (`vite.config.ts`) into dist/web and served by the
- * relay (`startRelay`) on 127.0.0.1; Debian's Chromium (playwright-core, not vitest browser mode)
+ * Real pieces only (`TabCamera`): the page is built with Vite (`vite.config.ts`) into dist/web and
+ * served by the relay on 127.0.0.1; Debian's Chromium (playwright-core, not vitest browser mode)
  * opens it with the test pattern; the camera's matter.js node runs in the page's Web Worker and its
  * UDP/TCP/mDNS go through the relay's WebSocket (the camera's Matter port is opened on this host by
  * the relay). Real matter.js controllers (`TestController`, native sockets) commission it and drive
@@ -23,21 +23,21 @@
  *    a screenshot of that page is saved as dist/screenshot-two-fabrics.png.
  */
 
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../../src/cli/chromium.js";
+import { CHROMIUM_PATH } from "../../src/cli/chromium.js";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import nodeDataChannel from "node-datachannel";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import decodeQR from "qr/decode.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isH264Mode1, isOpus } from "../../src/media/offer-plan.js";
 import { mediaSections } from "../../src/media/sdp.js";
-import { startRelay, type Relay } from "../../src/relay/server.js";
 import type { BrowserSessionStats } from "../../src/media/browser/types.js";
 import type { CameraStatus } from "../../worker/protocol.js";
 import { ControllerPeer } from "../media/controller-peer.js";
 import { TestController, testEnvironment, type CameraPeer } from "../support/matter-controller.js";
 import { until } from "../support/streaming.js";
+import { TabCamera, tabControllerPort } from "../support/tab-camera.js";
 
 /** "candidate:… udp <priority> <address> <port> typ …": true for 127.0.0.0/8 and ::1. */
 function isLoopbackCandidate(candidate: string): boolean {
@@ -46,20 +46,6 @@ function isLoopbackCandidate(candidate: string): boolean {
 }
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-
-/** Relay Matter ports for this suite: clear of testPort() (20000–21999), the controllers here (23000+) and the relay suites (30000+). */
-function cameraPortRange(): { from: number; to: number } {
-    const pool = Number(process.env.VITEST_POOL_ID ?? "1");
-    const from = 24_000 + (pool % 16) * 20 + Math.floor(Math.random() * 2) * 10;
-    return { from, to: from + 9 };
-}
-
-/** Controller ports: a block of its own (23000–23999), so suites using testPort() never collide with it. */
-let nextControllerPort = Math.floor(Math.random() * 50);
-function controllerPort(): number {
-    const pool = Number(process.env.VITEST_POOL_ID ?? "1");
-    return 23_000 + (pool % 10) * 100 + (nextControllerPort++ % 100);
-}
 
 interface Streams {
     video: number;
@@ -70,9 +56,7 @@ const timings: Record<string, number> = {};
 
 describe("the browser tab is a Matter camera", () => {
     const env = testEnvironment();
-    let relay: Relay;
-    const relayRange = cameraPortRange();
-    let browser: Browser;
+    let tab: TabCamera;
     let page: Page;
     let cameraPort = 0;
     let status: CameraStatus;
@@ -81,7 +65,6 @@ describe("the browser tab is a Matter camera", () => {
     let a: CameraPeer;
     let streams: Streams;
     const peers: ControllerPeer[] = [];
-    const pageErrors: string[] = [];
 
     const cameraStatus = (): Promise<CameraStatus | undefined> => page.evaluate(() => window.mwp.status());
     const browserStats = (): Promise<BrowserSessionStats[]> => page.evaluate(() => window.mwp.stats());
@@ -193,32 +176,22 @@ describe("the browser tab is a Matter camera", () => {
 
     beforeAll(async () => {
         if (!existsSync(CHROMIUM_PATH)) throw new Error(`no Chromium at ${CHROMIUM_PATH}: apt-get install --no-install-recommends chromium (or set CHROMIUM_PATH)`);
-        let started = performance.now();
-        const range = relayRange;
-        relay = await startRelay({
-            staticDir: `${ROOT}dist/web`,
-            matterPorts: range,
-        });
-        browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], timeout: 30_000 });
-        const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-        page = await context.newPage();
-        page.on("pageerror", error => pageErrors.push(String(error)));
-        started = performance.now();
-        await page.goto(`${relay.pageUrl}&source=pattern&mdns=lo&camera=e2e`, { timeout: 15_000 });
-        status = await waitOnline();
-        timings["page open → camera online (ms)"] = Math.round(performance.now() - started);
-        cameraPort = status.port ?? 0;
-        expect(cameraPort).toBeGreaterThanOrEqual(range.from);
-        expect(cameraPort).toBeLessThanOrEqual(range.to);
-        controllerA = await TestController.create("ctl-a", controllerPort(), cameraPort, { preferTcp: true });
+        const started = performance.now();
+        tab = await TabCamera.start({ name: "e2e" });
+        page = tab.page;
+        status = await tab.status();
+        timings["relay + Chromium + page → camera online (ms)"] = Math.round(performance.now() - started);
+        cameraPort = tab.port;
+        expect(cameraPort).toBeGreaterThanOrEqual(tab.matterPorts.from);
+        expect(cameraPort).toBeLessThanOrEqual(tab.matterPorts.to);
+        controllerA = await TestController.create("ctl-a", tabControllerPort(), cameraPort, { preferTcp: true });
     }, 90_000);
 
     afterAll(async () => {
         for (const peer of peers) peer.close();
         await controllerB?.close().catch(() => undefined);
         await controllerA?.close().catch(() => undefined);
-        await browser?.close().catch(() => undefined);
-        await relay?.close();
+        await tab?.close();
         nodeDataChannel.cleanup();
         env.cleanup();
         console.log(`browser e2e timings: ${JSON.stringify(timings, null, 1)}`);
@@ -246,7 +219,7 @@ describe("the browser tab is a Matter camera", () => {
         timings["commissioning (ms)"] = Math.round(performance.now() - started);
         streams = await a.allocateStreams();
         await page.waitForFunction(() => window.mwp.status()?.commissioned === true && (window.mwp.status()?.fabrics.length ?? 0) === 1, null, { timeout: 10_000 });
-        const stats = relay.stats();
+        const stats = tab.relay.stats();
         expect(stats.clients).toBe(1);
         expect(stats.tcpPorts).toContain(cameraPort);
         expect(stats.udpPorts).toContain(cameraPort);
@@ -298,12 +271,11 @@ describe("the browser tab is a Matter camera", () => {
     }, 90_000);
 
     it("survives a relay restart: the tab reconnects with backoff and comes back on its fabrics", async () => {
-        const { port, token } = relay;
         const startsBefore = await page.evaluate(() => window.mwp.client()?.starts ?? 0);
-        await relay.close();
+        await tab.stopRelay();
         await page.waitForFunction(() => window.mwp.problems().some(p => p.includes("relay")), null, { timeout: 10_000 });
         const started = performance.now();
-        relay = await startRelay({ port, token, staticDir: `${ROOT}dist/web`, matterPorts: relayRange });
+        await tab.restartRelay();
         await page.waitForFunction(n => (window.mwp.client()?.starts ?? 0) > n && window.mwp.status()?.state === "online", startsBefore, { timeout: 30_000 });
         timings["relay back → camera online (ms)"] = Math.round(performance.now() - started);
         const after = await cameraStatus();
@@ -320,7 +292,7 @@ describe("the browser tab is a Matter camera", () => {
 
     it("serves two fabrics at once: a session from each streams at the same time", async () => {
         const commissioningWindow = await a.openCommissioningWindow();
-        controllerB = await TestController.create("ctl-b", controllerPort(), cameraPort, { preferTcp: true });
+        controllerB = await TestController.create("ctl-b", tabControllerPort(), cameraPort, { preferTcp: true });
         const b = await controllerB.commission(cameraPort, commissioningWindow.passcode);
         await page.waitForFunction(() => (window.mwp.status()?.fabrics.length ?? 0) === 2, null, { timeout: 10_000 });
 
@@ -352,7 +324,7 @@ describe("the browser tab is a Matter camera", () => {
         // into the git-ignored dist/: `npm test` never rewrites a tracked file (web/screenshot.png,
         // the README's picture, is refreshed from this one by hand when the page changes)
         await page.screenshot({ path: `${ROOT}dist/screenshot-two-fabrics.png`, fullPage: true });
-        expect(pageErrors).toEqual([]);
+        expect(tab.pageErrors).toEqual([]);
         liveSessions = [
             { controller: controllerA, id: idA },
             { controller: controllerB, id: idB },
@@ -388,6 +360,6 @@ describe("the browser tab is a Matter camera", () => {
         expect(after?.fabrics).toEqual([]);
         expect(after?.pairing?.manualPairingCode).not.toBe(before);
         expect(after?.port).toBe(cameraPort);
-        expect(pageErrors).toEqual([]);
+        expect(tab.pageErrors).toEqual([]);
     }, 60_000);
 });

@@ -35,13 +35,16 @@ export interface TabCameraOptions {
     certification?: boolean;
     /** An existing browser (a context of its own is created); default: launch one. */
     browser?: Browser;
+    viewport?: { width: number; height: number };
 }
 
 export class TabCamera {
     readonly pageErrors: string[] = [];
+    #relay: Relay;
 
     private constructor(
-        readonly relay: Relay,
+        relay: Relay,
+        readonly matterPorts: { from: number; to: number },
         readonly browser: Browser,
         readonly ownsBrowser: boolean,
         readonly context: BrowserContext,
@@ -49,26 +52,43 @@ export class TabCamera {
         readonly url: string,
         readonly port: number,
     ) {
+        this.#relay = relay;
         page.on("pageerror", error => this.pageErrors.push(String(error)));
     }
 
     static async start(options: TabCameraOptions): Promise<TabCamera> {
-        const relay = await startRelay({ staticDir: PAGE_DIR, matterPorts: tabCameraPortRange() });
+        const matterPorts = tabCameraPortRange();
+        const relay = await startRelay({ staticDir: PAGE_DIR, matterPorts });
         let browser = options.browser;
         const owns = browser === undefined;
         try {
             browser ??= await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], timeout: 30_000 });
-            const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+            const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 1000 } });
             const page = await context.newPage();
             const url = `${relay.pageUrl}&source=pattern&mdns=lo&camera=${encodeURIComponent(options.name)}${options.certification ? "&mode=certification" : ""}`;
             await page.goto(url, { timeout: 15_000 });
             const status = await waitOnline(page);
-            return new TabCamera(relay, browser, owns, context, page, url, status.port ?? 0);
+            return new TabCamera(relay, matterPorts, browser, owns, context, page, url, status.port ?? 0);
         } catch (error) {
             if (owns) await browser?.close().catch(() => undefined);
             await relay.close();
             throw error;
         }
+    }
+
+    get relay(): Relay {
+        return this.#relay;
+    }
+
+    /** Stops the relay (the tab loses its network); `restartRelay` brings the same one back. */
+    async stopRelay(): Promise<void> {
+        await this.#relay.close();
+    }
+
+    /** A relay again on the same port, token, page and Matter ports (a relay restart as the tab sees it). */
+    async restartRelay(): Promise<void> {
+        const { port, token } = this.#relay;
+        this.#relay = await startRelay({ port, token, staticDir: PAGE_DIR, matterPorts: this.matterPorts });
     }
 
     async status(): Promise<CameraStatus> {
@@ -91,7 +111,7 @@ export class TabCamera {
     async close(): Promise<void> {
         await this.context.close().catch(() => undefined);
         if (this.ownsBrowser) await this.browser.close().catch(() => undefined);
-        await this.relay.close();
+        await this.#relay.close();
     }
 }
 

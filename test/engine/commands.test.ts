@@ -16,49 +16,34 @@ import {
     WebRtcError,
     type Core,
     type SessionChange,
-    type StreamContext,
 } from "../../src/engine/index.js";
 import { AUDIO, VIDEO } from "../support/profiles.js";
-import { FABRIC, PEER, caller, deferred, drainAll, harness, turn, within, type Harness } from "../support/mock-hooks.js";
-import * as wire from "../support/requests.js";
+import { FABRIC, PEER, caller } from "../support/callers.js";
+import { deferred, drainAll, harness, streamContext, turn, within, type Harness } from "../support/mock-hooks.js";
+import { AUTO_STREAMS, answerTlv, decode, endTlv, iceTlv, offerTlv, solicitTlv, type OfferFields, type SolicitFields } from "../support/wire.js";
+import { stateOf } from "../vectors/runner.js";
 
 const SDP_OFFER = "v=0\r\no=- 42 1 IN IP4 10.0.0.2\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:0\r\n";
 const SDP_ANSWER = "v=0\r\no=- 43 1 IN IP4 10.0.0.3\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:0\r\n";
 
-/** Everything observable about the table: rows, CurrentSessions bytes, stream counts, invariants. */
+/** Everything a refused command must leave as it was (the vector runner's view, but the id counter a reservation moves on), and the invariants. */
 function tableState(core: Core) {
-    return {
-        sessions: core.sessions(),
-        currentSessions: Array.from(core.currentSessionsTlv()),
-        video: core.streams(0),
-        audio: core.streams(1),
-        selfCheck: core.selfCheck(),
-    };
+    const { nextId: _, ...state } = stateOf(core);
+    return { ...state, selfCheck: core.selfCheck() };
 }
-
-const liveContext = (privacy: Partial<StreamContext> = {}): StreamContext => ({
-    videoStreams: [{ id: VIDEO, usage: StreamUsage.LiveView }],
-    audioStreams: [{ id: AUDIO, usage: StreamUsage.LiveView }],
-    streamUsagePriorities: [StreamUsage.LiveView, StreamUsage.Recording],
-    hardPrivacyModeOn: false,
-    softRecordingPrivacyModeEnabled: false,
-    softLivestreamPrivacyModeEnabled: false,
-    utcTimeNull: false,
-    ...privacy,
-});
 
 let h: Harness;
 beforeEach(async () => {
     h = await harness("default");
 });
 
-async function solicit(fields: Parameters<typeof wire.solicitOffer>[0] = {}): Promise<number> {
-    const result = await h.engine.invoke(ProviderCommand.SolicitOffer, wire.solicitOffer(fields), caller);
+async function solicit(fields: SolicitFields = {}): Promise<number> {
+    const result = await h.engine.invoke(ProviderCommand.SolicitOffer, solicitTlv({ ...AUTO_STREAMS, ...fields }), caller);
     expect(result.status).toBe(Status.Success);
     return result.sessionId!;
 }
-async function offerNew(fields: Parameters<typeof wire.provideOffer>[1] = {}): Promise<number> {
-    const result = await h.engine.invoke(ProviderCommand.ProvideOffer, wire.provideOffer(SDP_OFFER, fields), caller);
+async function offerNew(fields: OfferFields = {}): Promise<number> {
+    const result = await h.engine.invoke(ProviderCommand.ProvideOffer, offerTlv({ ...AUTO_STREAMS, sdp: SDP_OFFER, ...fields }), caller);
     expect(result.status).toBe(Status.Success);
     return result.sessionId!;
 }
@@ -67,7 +52,8 @@ describe("the five commands end to end", () => {
     test("SolicitOffer hands the hook resolved streams, endpoint, ICE servers and policy, and responds", async () => {
         const result = await h.engine.invoke(
             ProviderCommand.SolicitOffer,
-            wire.solicitOffer({
+            solicitTlv({
+                ...AUTO_STREAMS,
                 originatingEndpointId: 7,
                 iceServers: [
                     { urLs: ["stun:stun.example.org:3478"] },
@@ -106,7 +92,7 @@ describe("the five commands end to end", () => {
             reoffer: false,
         });
 
-        const response = wire.decodeSolicitResponse(result.response);
+        const response = decode.solicitResponse(result.response);
         expect(response).toEqual({ webRtcSessionId: id, deferredOffer: false, videoStreamId: VIDEO, audioStreamId: AUDIO });
         const row = h.core.session(id)!;
         expect(row).toMatchObject({ fabricIndex: FABRIC, peerNodeId: PEER, peerEndpointId: 7, state: "awaiting-answer" });
@@ -117,14 +103,14 @@ describe("the five commands end to end", () => {
 
     test("SolicitOffer without ICE fields leaves iceServers and iceTransportPolicy out; deferred is echoed", async () => {
         h.hooks.deferred = true;
-        const result = await h.engine.invoke(ProviderCommand.SolicitOffer, wire.solicitOffer({ audioStreamId: undefined }), caller);
+        const result = await h.engine.invoke(ProviderCommand.SolicitOffer, solicitTlv({ videoStreamId: null }), caller);
         expect(result.status).toBe(Status.Success);
         const params = h.hooks.callsOf("onSolicitOffer")[0]!.params;
         expect(params.iceServers).toBeUndefined();
         expect(params.iceTransportPolicy).toBeUndefined();
         expect(params.videoStreams).toEqual([VIDEO]);
         expect(params.audioStreams).toEqual([]);
-        const response = wire.decodeSolicitResponse(result.response);
+        const response = decode.solicitResponse(result.response);
         expect(response.deferredOffer).toBe(true);
         expect(response.videoStreamId).toBe(VIDEO);
         expect(response.audioStreamId).toBeUndefined();
@@ -134,10 +120,10 @@ describe("the five commands end to end", () => {
     test("ProvideOffer (new) hands the hook the SDP text and params; the Answer goes back to the originating endpoint", async () => {
         const result = await h.engine.invoke(
             ProviderCommand.ProvideOffer,
-            wire.provideOffer(SDP_OFFER, {
+            offerTlv({
+                sdp: SDP_OFFER,
                 originatingEndpointId: 3,
                 videoStreamId: VIDEO,
-                audioStreamId: undefined,
                 iceServers: [{ urLs: ["stun:s.example:19302"], username: "u" }],
                 iceTransportPolicy: "all",
             }),
@@ -160,7 +146,7 @@ describe("the five commands end to end", () => {
             metadataEnabled: false,
             reoffer: false,
         });
-        expect(wire.decodeProvideOfferResponse(result.response)).toEqual({ webRtcSessionId: id, videoStreamId: VIDEO });
+        expect(decode.offerResponse(result.response)).toEqual({ webRtcSessionId: id, videoStreamId: VIDEO });
         expect(h.core.session(id)!.state).toBe("established");
 
         h.hooks.answerSdp.set(id, SDP_ANSWER);
@@ -169,7 +155,7 @@ describe("the five commands end to end", () => {
         const [answer, ...rest] = h.transport.sent;
         expect(rest).toEqual([]);
         expect(answer).toMatchObject({ command: RequestorCommand.Answer, sessionId: id, fabricIndex: FABRIC, peerNodeId: PEER, endpointId: 3 });
-        expect(wire.decodeAnswer(answer!)).toEqual({ webRtcSessionId: id, sdp: SDP_ANSWER });
+        expect(decode.answer(answer!)).toEqual({ webRtcSessionId: id, sdp: SDP_ANSWER });
     });
 
     test("ProvideOffer with an existing id is a re-offer: same id, reoffer true, row updated in place", async () => {
@@ -178,7 +164,7 @@ describe("the five commands end to end", () => {
         const reofferSdp = SDP_OFFER.replace("m=video", "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nm=video");
         const result = await h.engine.invoke(
             ProviderCommand.ProvideOffer,
-            wire.provideOffer(reofferSdp, { webRtcSessionId: first, originatingEndpointId: 9, videoStreamId: VIDEO, audioStreamId: undefined }),
+            offerTlv({ sdp: reofferSdp, webRtcSessionId: first, originatingEndpointId: 9, videoStreamId: VIDEO }),
             caller,
         );
         expect(result.status).toBe(Status.Success);
@@ -187,7 +173,7 @@ describe("the five commands end to end", () => {
         expect(call.sessionId).toBe(first);
         expect(call.sdp).toBe(reofferSdp);
         expect(call.params).toMatchObject({ sessionId: first, reoffer: true, originatingEndpointId: 9, videoStreams: [VIDEO], audioStreams: [] });
-        expect(wire.decodeProvideOfferResponse(result.response)).toEqual({ webRtcSessionId: first, videoStreamId: VIDEO });
+        expect(decode.offerResponse(result.response)).toEqual({ webRtcSessionId: first, videoStreamId: VIDEO });
         // updated in place: still first in insertion order, one row per id
         expect(h.core.sessions().map(s => s.id)).toEqual([first, other]);
         expect(h.core.session(first)).toMatchObject({ peerEndpointId: 9, audioStreams: [], state: "established" });
@@ -197,12 +183,12 @@ describe("the five commands end to end", () => {
 
     test("ProvideAnswer hands the hook the SDP and establishes the session; a duplicate answer is accepted without the hook", async () => {
         const id = await solicit();
-        const result = await h.engine.invoke(ProviderCommand.ProvideAnswer, wire.provideAnswer(id, SDP_ANSWER), caller);
+        const result = await h.engine.invoke(ProviderCommand.ProvideAnswer, answerTlv(id, SDP_ANSWER), caller);
         expect(result).toEqual({ status: Status.Success, sessionId: id });
         expect(h.hooks.callsOf("onAnswer")).toEqual([{ hook: "onAnswer", sessionId: id, sdp: SDP_ANSWER }]);
         expect(h.core.session(id)!.state).toBe("established");
 
-        const again = await h.engine.invoke(ProviderCommand.ProvideAnswer, wire.provideAnswer(id, SDP_ANSWER), caller);
+        const again = await h.engine.invoke(ProviderCommand.ProvideAnswer, answerTlv(id, SDP_ANSWER), caller);
         expect(again.status).toBe(Status.Success);
         expect(h.hooks.callsOf("onAnswer")).toHaveLength(1);
     });
@@ -211,7 +197,7 @@ describe("the five commands end to end", () => {
         const id = await offerNew();
         const result = await h.engine.invoke(
             ProviderCommand.ProvideIceCandidates,
-            wire.provideIceCandidates(id, [
+            iceTlv(id, [
                 { candidate: "candidate:1 1 UDP 2122252543 192.168.1.10 50000 typ host", sdpMid: "0", sdpmLineIndex: 0 },
                 { candidate: "candidate:2 1 UDP 1686052607 203.0.113.7 50001 typ srflx raddr 0.0.0.0 rport 0", sdpMid: null, sdpmLineIndex: 1 },
                 { candidate: "candidate:3 1 TCP 1518280447 192.168.1.10 9 typ host tcptype active", sdpMid: "video", sdpmLineIndex: null },
@@ -236,7 +222,7 @@ describe("the five commands end to end", () => {
 
     test("EndSession hands the hook the reason with cause peer and removes the row", async () => {
         const id = await solicit();
-        const result = await h.engine.invoke(ProviderCommand.EndSession, wire.endSession(id, EndReason.UserHangup), caller);
+        const result = await h.engine.invoke(ProviderCommand.EndSession, endTlv(id, EndReason.UserHangup), caller);
         expect(result).toEqual({ status: Status.Success, sessionId: id });
         expect(h.hooks.callsOf("onEndSession")).toEqual([{ hook: "onEndSession", sessionId: id, reason: EndReason.UserHangup, cause: "peer" }]);
         expect(h.core.sessions()).toEqual([]);
@@ -249,23 +235,23 @@ describe("the five commands end to end", () => {
         const stranger = { fabricIndex: 2, peerNodeId: PEER };
         const otherPeer = { fabricIndex: FABRIC, peerNodeId: PEER + 1n };
         for (const who of [stranger, otherPeer]) {
-            expect((await h.engine.invoke(ProviderCommand.ProvideAnswer, wire.provideAnswer(id, SDP_ANSWER), who)).status).toBe(Status.NotFound);
-            expect((await h.engine.invoke(ProviderCommand.EndSession, wire.endSession(id, 2), who)).status).toBe(Status.NotFound);
+            expect((await h.engine.invoke(ProviderCommand.ProvideAnswer, answerTlv(id, SDP_ANSWER), who)).status).toBe(Status.NotFound);
+            expect((await h.engine.invoke(ProviderCommand.EndSession, endTlv(id, 2), who)).status).toBe(Status.NotFound);
             expect(
-                (await h.engine.invoke(ProviderCommand.ProvideIceCandidates, wire.provideIceCandidates(id, [{ candidate: "c", sdpMid: null, sdpmLineIndex: null }]), who)).status,
+                (await h.engine.invoke(ProviderCommand.ProvideIceCandidates, iceTlv(id, [{ candidate: "c", sdpMid: null, sdpmLineIndex: null }]), who)).status,
             ).toBe(Status.NotFound);
         }
-        expect(h.hooks.calls.filter(c => c.hook !== "onSolicitOffer" && c.hook !== "onStreamReferencesChanged")).toEqual([]);
+        expect(h.hooks.calls.filter(c => c.hook !== "onSolicitOffer")).toEqual([]);
         expect(h.core.session(id)).toBeDefined();
     });
 
     test("a ProvideOffer whose SDP exceeds SDP_LEN, or whose fields exceed IN, is RESOURCE_EXHAUSTED and reaches no hook", async () => {
         const { sdpLen, inLen } = h.core.capacities;
-        const overSdp = await h.engine.invoke(ProviderCommand.ProvideOffer, wire.provideOffer("v=0\r\n".padEnd(sdpLen + 1, "a")), caller);
+        const overSdp = await h.engine.invoke(ProviderCommand.ProvideOffer, offerTlv({ ...AUTO_STREAMS, sdp: "v=0\r\n".padEnd(sdpLen + 1, "a") }), caller);
         expect(overSdp).toEqual({ status: Status.ResourceExhausted });
-        const overIn = await h.engine.invoke(ProviderCommand.ProvideOffer, wire.provideOffer("v=0\r\n".padEnd(inLen + 1, "a")), caller);
+        const overIn = await h.engine.invoke(ProviderCommand.ProvideOffer, offerTlv({ ...AUTO_STREAMS, sdp: "v=0\r\n".padEnd(inLen + 1, "a") }), caller);
         expect(overIn).toEqual({ status: Status.ResourceExhausted });
-        const atSdp = await h.engine.invoke(ProviderCommand.ProvideOffer, wire.provideOffer("v=0\r\n".padEnd(sdpLen, "a")), caller);
+        const atSdp = await h.engine.invoke(ProviderCommand.ProvideOffer, offerTlv({ ...AUTO_STREAMS, sdp: "v=0\r\n".padEnd(sdpLen, "a") }), caller);
         expect(atSdp.status).toBe(Status.Success);
         expect(h.hooks.callsOf("onOffer").map(c => c.sdp.length)).toEqual([sdpLen]);
     });
@@ -275,18 +261,18 @@ describe("the five commands end to end", () => {
         const offerB = "v=0\r\ns=B\r\n";
         const gateA = deferred();
         h.hooks.behave.onOffer = (_id, sdp) => (sdp === offerA ? gateA.promise : undefined);
-        const pendingA = h.engine.invoke(ProviderCommand.ProvideOffer, wire.provideOffer(offerA, { originatingEndpointId: 11 }), caller);
+        const pendingA = h.engine.invoke(ProviderCommand.ProvideOffer, offerTlv({ ...AUTO_STREAMS, sdp: offerA, originatingEndpointId: 11 }), caller);
         await turn();
-        const resultB = await h.engine.invoke(ProviderCommand.ProvideOffer, wire.provideOffer(offerB, { originatingEndpointId: 12, audioStreamId: undefined }), caller);
-        const resultC = await h.engine.invoke(ProviderCommand.SolicitOffer, wire.solicitOffer({ originatingEndpointId: 13 }), caller);
+        const resultB = await h.engine.invoke(ProviderCommand.ProvideOffer, offerTlv({ sdp: offerB, originatingEndpointId: 12, videoStreamId: null }), caller);
+        const resultC = await h.engine.invoke(ProviderCommand.SolicitOffer, solicitTlv({ ...AUTO_STREAMS, originatingEndpointId: 13 }), caller);
         gateA.resolve();
         const resultA = await within(pendingA, "ProvideOffer A");
         const [callA, callB] = h.hooks.callsOf("onOffer");
         expect(callA).toMatchObject({ sessionId: resultA.sessionId, sdp: offerA, params: { originatingEndpointId: 11, audioStreams: [AUDIO] } });
         expect(callB).toMatchObject({ sessionId: resultB.sessionId, sdp: offerB, params: { originatingEndpointId: 12, audioStreams: [] } });
-        expect(wire.decodeProvideOfferResponse(resultA.response)).toEqual({ webRtcSessionId: resultA.sessionId, videoStreamId: VIDEO, audioStreamId: AUDIO });
-        expect(wire.decodeProvideOfferResponse(resultB.response)).toEqual({ webRtcSessionId: resultB.sessionId, videoStreamId: VIDEO });
-        expect(wire.decodeSolicitResponse(resultC.response).webRtcSessionId).toBe(resultC.sessionId);
+        expect(decode.offerResponse(resultA.response)).toEqual({ webRtcSessionId: resultA.sessionId, videoStreamId: VIDEO, audioStreamId: AUDIO });
+        expect(decode.offerResponse(resultB.response)).toEqual({ webRtcSessionId: resultB.sessionId, videoStreamId: VIDEO });
+        expect(decode.solicitResponse(resultC.response).webRtcSessionId).toBe(resultC.sessionId);
         expect(new Set([resultA.sessionId, resultB.sessionId, resultC.sessionId]).size).toBe(3);
         // insertion order is when a session went live, not when its command arrived
         expect(h.core.sessions().map(s => [s.id, s.peerEndpointId])).toEqual([
@@ -298,7 +284,7 @@ describe("the five commands end to end", () => {
     });
 
     test("an unknown command id is INVALID_COMMAND", async () => {
-        const result = await h.engine.invoke(0x01, wire.solicitOffer(), caller);
+        const result = await h.engine.invoke(0x01, solicitTlv(AUTO_STREAMS), caller);
         expect(result.status).toBe(Status.InvalidCommand);
         expect(h.hooks.calls).toEqual([]);
     });
@@ -318,7 +304,7 @@ describe("a failing hook chooses the status and leaves the table unchanged", () 
             h.hooks.behave.onSolicitOffer = async () => {
                 throw error();
             };
-            const result = await h.engine.invoke(ProviderCommand.SolicitOffer, wire.solicitOffer(), caller);
+            const result = await h.engine.invoke(ProviderCommand.SolicitOffer, solicitTlv(AUTO_STREAMS), caller);
             expect(result).toEqual({ status });
             expect(tableState(h.core)).toEqual(before);
             expect(h.changes.length).toBe(changes);
@@ -336,7 +322,7 @@ describe("a failing hook chooses the status and leaves the table unchanged", () 
             h.hooks.behave.onOffer = () => {
                 throw error(); // synchronous throw
             };
-            const result = await h.engine.invoke(ProviderCommand.ProvideOffer, wire.provideOffer(SDP_OFFER), caller);
+            const result = await h.engine.invoke(ProviderCommand.ProvideOffer, offerTlv({ ...AUTO_STREAMS, sdp: SDP_OFFER }), caller);
             expect(result).toEqual({ status });
             expect(tableState(h.core)).toEqual(before);
             expect(h.changes.length).toBe(changes);
@@ -350,7 +336,7 @@ describe("a failing hook chooses the status and leaves the table unchanged", () 
             h.hooks.behave.onOffer = async () => {
                 throw error();
             };
-            const reoffer = wire.provideOffer(SDP_OFFER, { webRtcSessionId: id, originatingEndpointId: 5, videoStreamId: VIDEO, audioStreamId: undefined });
+            const reoffer = offerTlv({ sdp: SDP_OFFER, webRtcSessionId: id, originatingEndpointId: 5, videoStreamId: VIDEO });
             const result = await h.engine.invoke(ProviderCommand.ProvideOffer, reoffer, caller);
             expect(result).toEqual({ status });
             expect(tableState(h.core)).toEqual(before);
@@ -368,12 +354,12 @@ describe("a failing hook chooses the status and leaves the table unchanged", () 
             h.hooks.behave.onAnswer = async () => {
                 throw error();
             };
-            const result = await h.engine.invoke(ProviderCommand.ProvideAnswer, wire.provideAnswer(id, SDP_ANSWER), caller);
+            const result = await h.engine.invoke(ProviderCommand.ProvideAnswer, answerTlv(id, SDP_ANSWER), caller);
             expect(result).toEqual({ status });
             expect(tableState(h.core)).toEqual(before);
             expect(h.core.session(id)!.state).toBe("awaiting-answer");
             h.hooks.behave.onAnswer = undefined;
-            expect((await h.engine.invoke(ProviderCommand.ProvideAnswer, wire.provideAnswer(id, SDP_ANSWER), caller)).status).toBe(Status.Success);
+            expect((await h.engine.invoke(ProviderCommand.ProvideAnswer, answerTlv(id, SDP_ANSWER), caller)).status).toBe(Status.Success);
             expect(h.core.session(id)!.state).toBe("established");
         });
     }
@@ -384,7 +370,7 @@ describe("a failing hook chooses the status and leaves the table unchanged", () 
         h.hooks.behave.onIceCandidates = async () => {
             throw new WebRtcError(Status.Busy);
         };
-        const result = await h.engine.invoke(ProviderCommand.ProvideIceCandidates, wire.provideIceCandidates(id, [{ candidate: "c", sdpMid: "0", sdpmLineIndex: 0 }]), caller);
+        const result = await h.engine.invoke(ProviderCommand.ProvideIceCandidates, iceTlv(id, [{ candidate: "c", sdpMid: "0", sdpmLineIndex: 0 }]), caller);
         expect(result).toEqual({ status: Status.Busy });
         expect(tableState(h.core)).toEqual(before);
     });
@@ -397,7 +383,7 @@ describe("EndSession always removes the row", () => {
         h.hooks.behave.onEndSession = async () => {
             throw new Error("peer close failed");
         };
-        const result = await h.engine.invoke(ProviderCommand.EndSession, wire.endSession(id, EndReason.IceFailed), caller);
+        const result = await h.engine.invoke(ProviderCommand.EndSession, endTlv(id, EndReason.IceFailed), caller);
         expect(result).toEqual({ status: Status.Failure });
         expect(h.core.session(id)).toBeUndefined();
         expect(h.core.sessions().map(s => s.id)).toEqual([keep]);
@@ -405,7 +391,7 @@ describe("EndSession always removes the row", () => {
         expect(h.core.streamReferences(0, VIDEO)).toBe(1);
         expect(h.core.selfCheck()).toBe(0);
         // gone for good
-        expect((await h.engine.invoke(ProviderCommand.EndSession, wire.endSession(id, 2), caller)).status).toBe(Status.NotFound);
+        expect((await h.engine.invoke(ProviderCommand.EndSession, endTlv(id, 2), caller)).status).toBe(Status.NotFound);
     });
 
     test("onEndSession throwing a WebRtcError returns that status, row gone", async () => {
@@ -413,27 +399,31 @@ describe("EndSession always removes the row", () => {
         h.hooks.behave.onEndSession = () => {
             throw new WebRtcError(Status.ResourceExhausted);
         };
-        const result = await h.engine.invoke(ProviderCommand.EndSession, wire.endSession(id, EndReason.UserHangup), caller);
+        const result = await h.engine.invoke(ProviderCommand.EndSession, endTlv(id, EndReason.UserHangup), caller);
         expect(result).toEqual({ status: Status.ResourceExhausted });
         expect(h.core.sessions()).toEqual([]);
     });
 });
 
 describe("a reservation that vanishes while its hook runs", () => {
-    test("removeFabric during onOffer (new): NOT_FOUND, onEndSession cleans up, no row, no End", async () => {
+    /** A new-session ProvideOffer whose onOffer hook runs until `release()`; resolves once the hook was entered. */
+    async function newOfferHeldInItsHook() {
         const gate = deferred();
         const entered = deferred();
         h.hooks.behave.onOffer = async () => {
             entered.resolve();
             await gate.promise;
         };
-        const pending = h.engine.invoke(ProviderCommand.ProvideOffer, wire.provideOffer(SDP_OFFER), caller);
+        const pending = h.engine.invoke(ProviderCommand.ProvideOffer, offerTlv({ ...AUTO_STREAMS, sdp: SDP_OFFER }), caller);
         await within(entered.promise, "onOffer");
-        const id = h.hooks.callsOf("onOffer")[0]!.sessionId;
+        return { pending, id: h.hooks.callsOf("onOffer")[0]!.sessionId, release: () => gate.resolve() };
+    }
+
+    test("removeFabric during onOffer (new): NOT_FOUND, onEndSession cleans up, no row, no End", async () => {
+        const { pending, id, release } = await newOfferHeldInItsHook();
         expect(h.engine.removeFabric(FABRIC)).toBe(1);
-        gate.resolve();
-        const result = await within(pending, "ProvideOffer");
-        expect(result).toEqual({ status: Status.NotFound });
+        release();
+        expect(await within(pending, "ProvideOffer")).toEqual({ status: Status.NotFound });
         await turn();
         expect(h.hooks.callsOf("onEndSession").map(c => c.sessionId)).toEqual([id]);
         expect(h.core.sessions()).toEqual([]);
@@ -443,17 +433,9 @@ describe("a reservation that vanishes while its hook runs", () => {
     });
 
     test("privacy turned on (setStreamContext) during onOffer (new): NOT_FOUND and cleanup", async () => {
-        const gate = deferred();
-        const entered = deferred();
-        h.hooks.behave.onOffer = async () => {
-            entered.resolve();
-            await gate.promise;
-        };
-        const pending = h.engine.invoke(ProviderCommand.ProvideOffer, wire.provideOffer(SDP_OFFER), caller);
-        await within(entered.promise, "onOffer");
-        const id = h.hooks.callsOf("onOffer")[0]!.sessionId;
-        h.engine.setStreamContext(liveContext({ softLivestreamPrivacyModeEnabled: true }));
-        gate.resolve();
+        const { pending, id, release } = await newOfferHeldInItsHook();
+        h.engine.setStreamContext(streamContext({ softLivestreamPrivacyModeEnabled: true }));
+        release();
         expect(await within(pending, "ProvideOffer")).toEqual({ status: Status.NotFound });
         await turn();
         expect(h.hooks.callsOf("onEndSession").map(c => c.sessionId)).toEqual([id]);
@@ -465,7 +447,7 @@ describe("a reservation that vanishes while its hook runs", () => {
     test("removeFabric during onSolicitOffer: NOT_FOUND and cleanup", async () => {
         const gate = deferred<{ deferred: boolean }>();
         h.hooks.behave.onSolicitOffer = () => gate.promise;
-        const pending = h.engine.invoke(ProviderCommand.SolicitOffer, wire.solicitOffer(), caller);
+        const pending = h.engine.invoke(ProviderCommand.SolicitOffer, solicitTlv(AUTO_STREAMS), caller);
         await turn();
         const [call] = h.hooks.callsOf("onSolicitOffer");
         expect(call).toBeDefined();
@@ -481,7 +463,7 @@ describe("a reservation that vanishes while its hook runs", () => {
         const id = await solicit();
         const gate = deferred();
         h.hooks.behave.onOffer = () => gate.promise;
-        const pending = h.engine.invoke(ProviderCommand.ProvideOffer, wire.provideOffer(SDP_OFFER, { webRtcSessionId: id }), caller);
+        const pending = h.engine.invoke(ProviderCommand.ProvideOffer, offerTlv({ ...AUTO_STREAMS, sdp: SDP_OFFER, webRtcSessionId: id }), caller);
         await turn();
         expect(h.hooks.callsOf("onOffer")).toHaveLength(1);
         h.engine.removeFabric(FABRIC);
@@ -500,8 +482,8 @@ describe("subscribe", () => {
         const unsubscribe = h.engine.subscribe(change => seen.push(change));
         const a = await solicit();
         const b = await offerNew();
-        await h.engine.invoke(ProviderCommand.ProvideOffer, wire.provideOffer(SDP_OFFER, { webRtcSessionId: a }), caller);
-        await h.engine.invoke(ProviderCommand.EndSession, wire.endSession(a, EndReason.UserHangup), caller);
+        await h.engine.invoke(ProviderCommand.ProvideOffer, offerTlv({ ...AUTO_STREAMS, sdp: SDP_OFFER, webRtcSessionId: a }), caller);
+        await h.engine.invoke(ProviderCommand.EndSession, endTlv(a, EndReason.UserHangup), caller);
         expect(seen).toEqual([
             { kind: "added", sessionId: a },
             { kind: "added", sessionId: b },
@@ -509,7 +491,7 @@ describe("subscribe", () => {
             { kind: "removed", sessionId: a, reason: EndReason.UserHangup, cause: "peer" },
         ]);
         unsubscribe();
-        await h.engine.invoke(ProviderCommand.EndSession, wire.endSession(b, EndReason.UserHangup), caller);
+        await h.engine.invoke(ProviderCommand.EndSession, endTlv(b, EndReason.UserHangup), caller);
         expect(seen).toHaveLength(4);
         // the harness's own listener still runs
         expect(h.changes.at(-1)).toEqual({ kind: "removed", sessionId: b, reason: EndReason.UserHangup, cause: "peer" });

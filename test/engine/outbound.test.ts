@@ -4,7 +4,8 @@
  * session's fabric, peer and originating endpoint whose fields decode with matter.js; every take*
  * hook is asked once per work item, even when the send fails (reported via onError, the loop
  * goes on) and the bytes are a stable snapshot a retransmit re-sends; work waits for the
- * creating command's `responseSent`; candidates beyond one batch follow in later batches, in
+ * creating command's `responseSent`, and a session's candidates for its Offer or Answer;
+ * candidates beyond one batch follow in later batches, in
  * order, none lost; an over-long candidate is rejected (reported, never cut); an over-long SDP
  * ends the session with End(OutOfResources); the over-capacity SolicitOffer and the deferred-offer
  * timeout send their End; and `run` drains until its AbortSignal aborts.
@@ -23,30 +24,41 @@ import {
     type OutboundTransport,
 } from "../../src/engine/index.js";
 import { AUDIO, VIDEO } from "../support/profiles.js";
+import { FABRIC, PEER, caller } from "../support/callers.js";
 import {
-    FABRIC,
-    PEER,
-    caller,
     deferred,
     drainAll,
     harness,
     offerSdpOf,
+    streamContext,
     turn,
     within,
+    type Deferred,
     type Harness,
 } from "../support/mock-hooks.js";
-import * as wire from "../support/requests.js";
+import { AUTO_STREAMS, answerTlv, decode, endTlv, offerTlv, solicitTlv, type SolicitFields } from "../support/wire.js";
 
 let h: Harness;
 beforeEach(async () => {
     h = await harness("default");
 });
 
-async function solicit(fields: Parameters<typeof wire.solicitOffer>[0] = {}, who: Parameters<typeof h.engine.invoke>[2] = caller): Promise<number> {
-    const result = await h.engine.invoke(ProviderCommand.SolicitOffer, wire.solicitOffer(fields), who);
+async function solicit(fields: SolicitFields = {}, who: Parameters<typeof h.engine.invoke>[2] = caller): Promise<number> {
+    const result = await h.engine.invoke(ProviderCommand.SolicitOffer, solicitTlv({ ...AUTO_STREAMS, ...fields }), who);
     expect(result.status).toBe(Status.Success);
     return result.sessionId!;
 }
+
+/** A solicited session whose Offer has gone, so its candidates may follow (the engine holds them until then). */
+async function solicitWithOfferSent(): Promise<number> {
+    const id = await solicit();
+    h.engine.offerReady(id);
+    await drainAll(h.engine, h.transport);
+    expect(h.transport.sent.at(-1)).toMatchObject({ command: RequestorCommand.Offer, sessionId: id });
+    return id;
+}
+/** The ICECandidates invokes the transport delivered. */
+const iceSent = () => h.transport.sent.filter(i => i.command === RequestorCommand.IceCandidates);
 
 function candidate(n: number, sdpMid: string | null = "0", sdpMLineIndex: number | null = 0): IceCandidate {
     return { candidate: `candidate:${n} 1 UDP ${2122252543 - n} 192.168.1.${n % 250} ${50000 + n} typ host`, sdpMid, sdpMLineIndex };
@@ -56,7 +68,7 @@ function candidate(n: number, sdpMid: string | null = "0", sdpMLineIndex: number
 function deliveredCandidates(sent: OutboundInvoke[], sessionId: number): IceCandidate[] {
     return sent
         .filter(i => i.command === RequestorCommand.IceCandidates && i.sessionId === sessionId)
-        .flatMap(i => wire.decodeIceCandidates(i).iceCandidates)
+        .flatMap(i => decode.iceCandidates(i).iceCandidates)
         .map(c => ({ candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpmLineIndex }));
 }
 
@@ -69,23 +81,23 @@ describe("outbound invokes", () => {
         expect(await h.engine.drainOne(h.transport)).toBe(true);
         const offer = h.transport.sent[0]!;
         expect(offer).toMatchObject({ command: RequestorCommand.Offer, sessionId: id, fabricIndex: 3, peerNodeId: who.peerNodeId, endpointId: 5 });
-        expect(wire.decodeOffer(offer)).toEqual({ webRtcSessionId: id, sdp: offerSdpOf(id) });
+        expect(decode.offer(offer)).toEqual({ webRtcSessionId: id, sdp: offerSdpOf(id) });
         expect(h.core.session(id)!.state).toBe("awaiting-answer");
 
-        expect((await h.engine.invoke(ProviderCommand.ProvideAnswer, wire.provideAnswer(id, "v=0\r\n"), who)).status).toBe(Status.Success);
+        expect((await h.engine.invoke(ProviderCommand.ProvideAnswer, answerTlv(id, "v=0\r\n"), who)).status).toBe(Status.Success);
         h.hooks.answerSdp.set(id, "v=0\r\ns=the answer\r\n");
         h.engine.answerReady(id);
         await h.engine.drainOne(h.transport);
         const answer = h.transport.sent[1]!;
         expect(answer).toMatchObject({ command: RequestorCommand.Answer, sessionId: id, fabricIndex: 3, peerNodeId: who.peerNodeId, endpointId: 5 });
-        expect(wire.decodeAnswer(answer)).toEqual({ webRtcSessionId: id, sdp: "v=0\r\ns=the answer\r\n" });
+        expect(decode.answer(answer)).toEqual({ webRtcSessionId: id, sdp: "v=0\r\ns=the answer\r\n" });
 
         h.hooks.addLocalCandidates(id, candidate(1), candidate(2, null, 1), candidate(3, "audio", null), candidate(4, null, null));
         h.engine.iceCandidatesReady(id);
         await drainAll(h.engine, h.transport);
         const ice = h.transport.sent[2]!;
         expect(ice).toMatchObject({ command: RequestorCommand.IceCandidates, sessionId: id, fabricIndex: 3, peerNodeId: who.peerNodeId, endpointId: 5 });
-        expect(wire.decodeIceCandidates(ice)).toEqual({
+        expect(decode.iceCandidates(ice)).toEqual({
             webRtcSessionId: id,
             iceCandidates: [
                 { candidate: candidate(1).candidate, sdpMid: "0", sdpmLineIndex: 0 },
@@ -101,7 +113,7 @@ describe("outbound invokes", () => {
         await drainAll(h.engine, h.transport);
         const end = h.transport.sent[3]!;
         expect(end).toMatchObject({ command: RequestorCommand.End, sessionId: id, fabricIndex: 3, peerNodeId: who.peerNodeId, endpointId: 5 });
-        expect(wire.decodeEnd(end)).toEqual({ webRtcSessionId: id, reason: EndReason.LowPower });
+        expect(decode.end(end)).toEqual({ webRtcSessionId: id, reason: EndReason.LowPower });
         expect(h.hooks.callsOf("onEndSession")).toEqual([{ hook: "onEndSession", sessionId: id, reason: EndReason.LowPower, cause: "provider" }]);
         expect(h.transport.sent).toHaveLength(4);
         expect(h.errors).toEqual([]);
@@ -116,7 +128,7 @@ describe("outbound invokes", () => {
         h.engine.offerReady(id);
         await drainAll(h.engine, h.transport);
         expect(h.transport.sent.map(i => i.command)).toEqual([RequestorCommand.End]);
-        expect(wire.decodeEnd(h.transport.sent[0]!)).toEqual({ webRtcSessionId: id, reason: EndReason.IceFailed });
+        expect(decode.end(h.transport.sent[0]!)).toEqual({ webRtcSessionId: id, reason: EndReason.IceFailed });
         expect(h.hooks.callsOf("takeOfferSdp")).toHaveLength(1);
         expect(h.errors).toEqual([]);
     });
@@ -131,7 +143,7 @@ describe("outbound invokes", () => {
         const id = await solicit();
         h.engine.offerReady(id);
         h.engine.iceCandidatesReady(id);
-        await h.engine.invoke(ProviderCommand.EndSession, wire.endSession(id, EndReason.UserHangup), caller);
+        await h.engine.invoke(ProviderCommand.EndSession, endTlv(id, EndReason.UserHangup), caller);
         expect(await drainAll(h.engine, h.transport)).toBe(2);
         expect(h.transport.attempts).toEqual([]);
         expect(h.hooks.callsOf("takeOfferSdp")).toEqual([]);
@@ -173,7 +185,7 @@ describe("take once, send once, stable bytes", () => {
         const offerBytes = Uint8Array.from(kept[0]!.fields);
 
         // more snapshots reuse the core's OUT buffer; the handed-out bytes are a copy
-        await h.engine.invoke(ProviderCommand.ProvideAnswer, wire.provideAnswer(id, "v=0\r\n"), caller);
+        await h.engine.invoke(ProviderCommand.ProvideAnswer, answerTlv(id, "v=0\r\n"), caller);
         h.engine.answerReady(id);
         h.hooks.addLocalCandidates(id, candidate(1), candidate(2));
         h.engine.iceCandidatesReady(id);
@@ -182,7 +194,7 @@ describe("take once, send once, stable bytes", () => {
         await drainAll(h.engine, retransmitting);
         expect(kept.map(i => i.command)).toEqual([RequestorCommand.Offer, RequestorCommand.Answer, RequestorCommand.IceCandidates, RequestorCommand.End]);
         expect(kept[0]!.fields).toEqual(offerBytes);
-        expect(wire.decodeOffer(kept[0]!)).toEqual({ webRtcSessionId: id, sdp: offerSdpOf(id) });
+        expect(decode.offer(kept[0]!)).toEqual({ webRtcSessionId: id, sdp: offerSdpOf(id) });
         expect(h.hooks.callsOf("takeOfferSdp")).toHaveLength(1);
         expect(h.hooks.callsOf("takeAnswerSdp")).toHaveLength(1);
         expect(h.hooks.callsOf("takeIceCandidates")).toHaveLength(1);
@@ -190,7 +202,7 @@ describe("take once, send once, stable bytes", () => {
 
     test("an Offer signalled once the session is established cannot be encoded: reported, hook asked once, nothing sent", async () => {
         const id = await solicit();
-        await h.engine.invoke(ProviderCommand.ProvideAnswer, wire.provideAnswer(id, "v=0\r\n"), caller);
+        await h.engine.invoke(ProviderCommand.ProvideAnswer, answerTlv(id, "v=0\r\n"), caller);
         h.engine.offerReady(id);
         expect(h.engine.pendingWork).toBe(1);
         await drainAll(h.engine, h.transport);
@@ -201,7 +213,7 @@ describe("take once, send once, stable bytes", () => {
     });
 
     test("iceCandidatesReady is coalesced while one is already queued for the session", async () => {
-        const id = await solicit();
+        const id = await solicitWithOfferSent();
         h.hooks.addLocalCandidates(id, candidate(1), candidate(2));
         h.engine.iceCandidatesReady(id);
         h.engine.iceCandidatesReady(id);
@@ -213,9 +225,22 @@ describe("take once, send once, stable bytes", () => {
 });
 
 describe("outbound work waits for the response that created its session", () => {
+    /** Drains while `response` is held: nothing is sent (`whileHeld` may check more); once it resolves, `command` for `id` goes next. */
+    async function expectSentOnlyAfter(response: Deferred<void>, command: RequestorCommand, id: number, whileHeld = () => {}): Promise<void> {
+        const draining = h.engine.drainOne(h.transport);
+        await turn();
+        await turn();
+        whileHeld();
+        expect(h.transport.attempts).toEqual([]);
+        h.log.push("response-sent");
+        response.resolve();
+        await within(draining, "drain");
+        expect(h.log.slice(-2)).toEqual(["response-sent", `send:${command}:${id}`]);
+    }
+
     test("an Offer is taken but not sent before caller.responseSent resolves", async () => {
         const response = deferred();
-        const result = await h.engine.invoke(ProviderCommand.SolicitOffer, wire.solicitOffer(), { ...caller, responseSent: response.promise });
+        const result = await h.engine.invoke(ProviderCommand.SolicitOffer, solicitTlv(AUTO_STREAMS), { ...caller, responseSent: response.promise });
         const id = result.sessionId!;
         h.hooks.behave.takeOfferSdp = async sessionId => {
             // give the drain every chance to send early, then let the response leave
@@ -227,7 +252,7 @@ describe("outbound work waits for the response that created its session", () => 
         };
         h.engine.offerReady(id);
         await within(h.engine.drainOne(h.transport), "drain");
-        expect(h.log.filter(e => !e.startsWith("onStreamReferencesChanged") && !e.startsWith("onSolicitOffer"))).toEqual([
+        expect(h.log.filter(e => !e.startsWith("onSolicitOffer"))).toEqual([
             `takeOfferSdp:${id}`,
             "response-sent",
             `send:${RequestorCommand.Offer}:${id}`,
@@ -236,23 +261,34 @@ describe("outbound work waits for the response that created its session", () => 
 
     test("the drain blocks on the gate and sends once it resolves", async () => {
         const response = deferred();
-        const result = await h.engine.invoke(ProviderCommand.ProvideOffer, wire.provideOffer("v=0\r\n"), { ...caller, responseSent: response.promise });
+        const result = await h.engine.invoke(ProviderCommand.ProvideOffer, offerTlv({ ...AUTO_STREAMS, sdp: "v=0\r\n" }), { ...caller, responseSent: response.promise });
         const id = result.sessionId!;
         h.engine.answerReady(id);
-        const draining = h.engine.drainOne(h.transport);
-        await turn();
-        await turn();
-        expect(h.hooks.callsOf("takeAnswerSdp")).toHaveLength(1);
+        await expectSentOnlyAfter(response, RequestorCommand.Answer, id, () => expect(h.hooks.callsOf("takeAnswerSdp")).toHaveLength(1));
+    });
+
+    test("candidates wait until their session's Offer (or Answer) has gone, then follow it", async () => {
+        const id = await solicit();
+        h.hooks.addLocalCandidates(id, candidate(1));
+        h.engine.iceCandidatesReady(id);
+        await drainAll(h.engine, h.transport);
+        expect(h.hooks.callsOf("takeIceCandidates")).toEqual([]);
         expect(h.transport.attempts).toEqual([]);
-        h.log.push("response-sent");
-        response.resolve();
-        await within(draining, "drain");
-        expect(h.log.slice(-2)).toEqual(["response-sent", `send:${RequestorCommand.Answer}:${id}`]);
+        h.engine.offerReady(id);
+        await drainAll(h.engine, h.transport);
+        expect(h.transport.sent.map(i => [i.command, i.sessionId])).toEqual([[RequestorCommand.Offer, id], [RequestorCommand.IceCandidates, id]]);
+        const offered = (await h.engine.invoke(ProviderCommand.ProvideOffer, offerTlv({ ...AUTO_STREAMS, sdp: "v=0\r\n" }), caller)).sessionId!;
+        h.hooks.addLocalCandidates(offered, candidate(2));
+        h.engine.iceCandidatesReady(offered);
+        h.engine.answerReady(offered);
+        await drainAll(h.engine, h.transport);
+        expect(h.transport.sent.slice(2).map(i => [i.command, i.sessionId])).toEqual([[RequestorCommand.Answer, offered], [RequestorCommand.IceCandidates, offered]]);
+        expect(deliveredCandidates(h.transport.sent, offered)).toEqual([candidate(2)]);
     });
 
     test("a rejected responseSent still releases the work", async () => {
         const response = deferred();
-        const result = await h.engine.invoke(ProviderCommand.SolicitOffer, wire.solicitOffer(), { ...caller, responseSent: response.promise });
+        const result = await h.engine.invoke(ProviderCommand.SolicitOffer, solicitTlv(AUTO_STREAMS), { ...caller, responseSent: response.promise });
         response.reject(new Error("response lost"));
         h.engine.offerReady(result.sessionId!);
         await within(h.engine.drainOne(h.transport), "drain");
@@ -262,52 +298,30 @@ describe("outbound work waits for the response that created its session", () => 
     test("the over-capacity End(OutOfResources) waits for the SolicitOfferResponse", async () => {
         for (let n = 0; n < h.core.capacities.sessions; n++) await solicit();
         const response = deferred();
-        const result = await h.engine.invoke(ProviderCommand.SolicitOffer, wire.solicitOffer(), { ...caller, responseSent: response.promise });
+        const result = await h.engine.invoke(ProviderCommand.SolicitOffer, solicitTlv(AUTO_STREAMS), { ...caller, responseSent: response.promise });
         expect(result.status).toBe(Status.Success);
-        const draining = h.engine.drainOne(h.transport);
-        await turn();
-        await turn();
-        expect(h.transport.attempts).toEqual([]);
-        h.log.push("response-sent");
-        response.resolve();
-        await within(draining, "drain");
-        expect(h.log.slice(-2)).toEqual(["response-sent", `send:${RequestorCommand.End}:${result.sessionId}`]);
+        await expectSentOnlyAfter(response, RequestorCommand.End, result.sessionId!);
     });
 
     test("an End for a session privacy ended right after its command still waits for that command's response", async () => {
         const response = deferred();
-        const result = await h.engine.invoke(ProviderCommand.SolicitOffer, wire.solicitOffer(), { ...caller, responseSent: response.promise });
+        const result = await h.engine.invoke(ProviderCommand.SolicitOffer, solicitTlv(AUTO_STREAMS), { ...caller, responseSent: response.promise });
         const id = result.sessionId!;
-        h.engine.setStreamContext({
-            videoStreams: [{ id: VIDEO, usage: StreamUsage.LiveView }],
-            audioStreams: [{ id: AUDIO, usage: StreamUsage.LiveView }],
-            streamUsagePriorities: [StreamUsage.LiveView],
-            hardPrivacyModeOn: true,
-            softRecordingPrivacyModeEnabled: false,
-            softLivestreamPrivacyModeEnabled: false,
-            utcTimeNull: false,
-        });
-        const draining = h.engine.drainOne(h.transport);
-        await turn();
-        await turn();
-        expect(h.transport.attempts).toEqual([]);
-        h.log.push("response-sent");
-        response.resolve();
-        await within(draining, "drain");
-        expect(h.log.slice(-2)).toEqual(["response-sent", `send:${RequestorCommand.End}:${id}`]);
-        expect(wire.decodeEnd(h.transport.sent[0]!)).toEqual({ webRtcSessionId: id, reason: EndReason.PrivacyMode });
+        h.engine.setStreamContext(streamContext({ streamUsagePriorities: [StreamUsage.LiveView], hardPrivacyModeOn: true }));
+        await expectSentOnlyAfter(response, RequestorCommand.End, id);
+        expect(decode.end(h.transport.sent[0]!)).toEqual({ webRtcSessionId: id, reason: EndReason.PrivacyMode });
     });
 });
 
 describe("ICE candidate batches", () => {
     test("more candidates than MAX_CAND go out in later batches, in order, none lost", async () => {
-        const id = await solicit();
+        const id = await solicitWithOfferSent();
         const { maxCand } = h.core.capacities;
         const all = Array.from({ length: maxCand + 5 }, (_, n) => candidate(n + 1, n % 2 === 0 ? "0" : null, n % 3 === 0 ? null : n % 2));
         h.hooks.addLocalCandidates(id, ...all);
         h.engine.iceCandidatesReady(id);
         await drainAll(h.engine, h.transport);
-        const batches = h.transport.sent.map(i => wire.decodeIceCandidates(i).iceCandidates.length);
+        const batches = iceSent().map(i => decode.iceCandidates(i).iceCandidates.length);
         expect(batches.length).toBeGreaterThanOrEqual(2);
         for (const size of batches) expect(size).toBeLessThanOrEqual(maxCand);
         expect(deliveredCandidates(h.transport.sent, id)).toEqual(all);
@@ -318,20 +332,20 @@ describe("ICE candidate batches", () => {
     });
 
     test("a hook that reports more remaining is asked again in a later batch", async () => {
-        const id = await solicit();
+        const id = await solicitWithOfferSent();
         const all = Array.from({ length: 7 }, (_, n) => candidate(n + 1));
         h.hooks.addLocalCandidates(id, ...all);
         h.hooks.batchLimit = 3;
         h.engine.iceCandidatesReady(id);
         await drainAll(h.engine, h.transport);
-        expect(h.transport.sent.map(i => wire.decodeIceCandidates(i).iceCandidates.length)).toEqual([3, 3, 1]);
+        expect(iceSent().map(i => decode.iceCandidates(i).iceCandidates.length)).toEqual([3, 3, 1]);
         expect(deliveredCandidates(h.transport.sent, id)).toEqual(all);
         expect(h.hooks.callsOf("takeIceCandidates")).toHaveLength(3);
     });
 
     test("batches of two sessions do not mix", async () => {
-        const a = await solicit();
-        const b = await solicit();
+        const a = await solicitWithOfferSent();
+        const b = await solicitWithOfferSent();
         const forA = Array.from({ length: 6 }, (_, n) => candidate(n + 1));
         const forB = Array.from({ length: 6 }, (_, n) => candidate(n + 101));
         h.hooks.batchLimit = 4;
@@ -345,7 +359,7 @@ describe("ICE candidate batches", () => {
     });
 
     test("a candidate longer than CAND_LEN is rejected and reported, never cut; one of exactly CAND_LEN goes whole", async () => {
-        const id = await solicit();
+        const id = await solicitWithOfferSent();
         const { candLen } = h.core.capacities;
         const exact: IceCandidate = { candidate: "candidate:9 1 UDP 1 10.0.0.1 9 typ host ".padEnd(candLen, "x"), sdpMid: "0", sdpMLineIndex: 0 };
         const tooLong: IceCandidate = { candidate: "candidate:8 1 UDP 1 10.0.0.1 8 typ host ".padEnd(candLen + 1, "y"), sdpMid: "0", sdpMLineIndex: 0 };
@@ -360,7 +374,7 @@ describe("ICE candidate batches", () => {
     });
 
     test("a multi-byte candidate over CAND_LEN bytes (but not characters) is rejected too", async () => {
-        const id = await solicit();
+        const id = await solicitWithOfferSent();
         const { candLen } = h.core.capacities;
         const wide: IceCandidate = { candidate: "é".repeat(candLen / 2 + 1), sdpMid: null, sdpMLineIndex: null };
         h.hooks.addLocalCandidates(id, wide, candidate(1));
@@ -380,7 +394,7 @@ describe("SDP larger than the stage", () => {
         h.hooks.offerSdp.set(id, sdp);
         h.engine.offerReady(id);
         await drainAll(h.engine, h.transport);
-        expect(wire.decodeOffer(h.transport.sent[0]!).sdp).toBe(sdp);
+        expect(decode.offer(h.transport.sent[0]!).sdp).toBe(sdp);
         expect(h.errors).toEqual([]);
     });
 
@@ -399,7 +413,7 @@ describe("SDP larger than the stage", () => {
             expect(h.transport.attempts.filter(i => i.command === RequestorCommand.Offer)).toEqual([]);
             expect(h.transport.sent).toHaveLength(1);
             expect(h.transport.sent[0]).toMatchObject({ command: RequestorCommand.End, sessionId: id, endpointId: 6 });
-            expect(wire.decodeEnd(h.transport.sent[0]!)).toEqual({ webRtcSessionId: id, reason: EndReason.OutOfResources });
+            expect(decode.end(h.transport.sent[0]!)).toEqual({ webRtcSessionId: id, reason: EndReason.OutOfResources });
             expect(h.core.session(id)).toBeUndefined();
             expect(h.changes.at(-1)).toEqual({ kind: "removed", sessionId: id, reason: EndReason.OutOfResources, cause: "provider" });
             expect(h.hooks.callsOf("onEndSession")).toEqual([{ hook: "onEndSession", sessionId: id, reason: EndReason.OutOfResources, cause: "provider" }]);
@@ -409,14 +423,14 @@ describe("SDP larger than the stage", () => {
     }
 
     test("an Answer SDP over the stage ends the session the same way", async () => {
-        const result = await h.engine.invoke(ProviderCommand.ProvideOffer, wire.provideOffer("v=0\r\n"), caller);
+        const result = await h.engine.invoke(ProviderCommand.ProvideOffer, offerTlv({ ...AUTO_STREAMS, sdp: "v=0\r\n" }), caller);
         const id = result.sessionId!;
         h.hooks.answerSdp.set(id, "v=0\r\n".padEnd(h.core.exports.stageCap() + 1, "z"));
         h.engine.answerReady(id);
         await drainAll(h.engine, h.transport);
         expect(h.errors.map(e => e.context)).toEqual([`answer for session ${id}`]);
         expect(h.transport.sent.map(i => i.command)).toEqual([RequestorCommand.End]);
-        expect(wire.decodeEnd(h.transport.sent[0]!).reason).toBe(EndReason.OutOfResources);
+        expect(decode.end(h.transport.sent[0]!).reason).toBe(EndReason.OutOfResources);
     });
 });
 
@@ -426,9 +440,9 @@ describe("provider-initiated Ends", () => {
         for (let n = 0; n < h.core.capacities.sessions; n++) ids.push(await solicit());
         const solicits = h.hooks.callsOf("onSolicitOffer").length;
         const changes = h.changes.length;
-        const result = await h.engine.invoke(ProviderCommand.SolicitOffer, wire.solicitOffer({ originatingEndpointId: 8 }), caller);
+        const result = await h.engine.invoke(ProviderCommand.SolicitOffer, solicitTlv({ ...AUTO_STREAMS, originatingEndpointId: 8 }), caller);
         expect(result.status).toBe(Status.Success);
-        const response = wire.decodeSolicitResponse(result.response);
+        const response = decode.solicitResponse(result.response);
         expect(response).toEqual({ webRtcSessionId: result.sessionId, deferredOffer: false, videoStreamId: VIDEO, audioStreamId: AUDIO });
         expect(ids).not.toContain(response.webRtcSessionId);
         expect(h.hooks.callsOf("onSolicitOffer")).toHaveLength(solicits);
@@ -438,7 +452,7 @@ describe("provider-initiated Ends", () => {
         await drainAll(h.engine, h.transport);
         expect(h.transport.sent).toHaveLength(1);
         expect(h.transport.sent[0]).toMatchObject({ command: RequestorCommand.End, sessionId: response.webRtcSessionId, fabricIndex: FABRIC, peerNodeId: PEER, endpointId: 8 });
-        expect(wire.decodeEnd(h.transport.sent[0]!)).toEqual({ webRtcSessionId: response.webRtcSessionId, reason: EndReason.OutOfResources });
+        expect(decode.end(h.transport.sent[0]!)).toEqual({ webRtcSessionId: response.webRtcSessionId, reason: EndReason.OutOfResources });
         expect(h.core.selfCheck()).toBe(0);
     });
 
@@ -464,7 +478,7 @@ describe("provider-initiated Ends", () => {
         await turn();
         const end = h.transport.sent[1]!;
         expect(end).toMatchObject({ command: RequestorCommand.End, sessionId: late, endpointId: 2 });
-        expect(wire.decodeEnd(end)).toEqual({ webRtcSessionId: late, reason: EndReason.InviteTimeout });
+        expect(decode.end(end)).toEqual({ webRtcSessionId: late, reason: EndReason.InviteTimeout });
         expect(h.hooks.callsOf("onEndSession")).toEqual([{ hook: "onEndSession", sessionId: late, reason: EndReason.InviteTimeout, cause: "provider" }]);
         h.clock.now = 5_000;
         expect(h.engine.expireOffers()).toBe(0);
@@ -523,14 +537,14 @@ describe("run(transport, signal)", () => {
     });
 
     test("waiting for work many times does not pile up abort listeners on the signal", async () => {
-        const id = await solicit();
+        const id = await solicitWithOfferSent();
         const controller = new AbortController();
         const running = h.engine.run(h.transport, controller.signal);
         for (let n = 1; n <= 25; n++) {
             await turn();
             h.hooks.addLocalCandidates(id, candidate(n));
             h.engine.iceCandidatesReady(id);
-            await h.transport.untilSent(n);
+            await h.transport.untilSent(n + 1); // the Offer, then one batch each
         }
         await turn();
         expect(getEventListeners(controller.signal, "abort").length).toBeLessThanOrEqual(1);

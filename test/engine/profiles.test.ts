@@ -25,8 +25,9 @@ import {
     type Profile,
 } from "../../src/engine/index.js";
 import { AUDIO, VIDEO, allocateDefaultStreams } from "../support/profiles.js";
-import { FABRIC, MockHooks, PEER, RecordingTransport, caller, drainAll, offerSdpOf, within } from "../support/mock-hooks.js";
-import * as wire from "../support/requests.js";
+import { FABRIC, PEER, caller } from "../support/callers.js";
+import { MockHooks, RecordingTransport, drainAll, offerSdpOf, within } from "../support/mock-hooks.js";
+import { AUTO_STREAMS, answerTlv, decode, endTlv, iceTlv, offerTlv, solicitTlv } from "../support/wire.js";
 
 async function engineOn(core: Core) {
     allocateDefaultStreams(core);
@@ -45,7 +46,7 @@ describe.each(PROFILES)("profile %s", (profile: Profile) => {
         const { sessions, maxCand, candLen } = core.capacities;
 
         // SolicitOffer → Offer of exactly the stage capacity
-        const solicited = await engine.invoke(ProviderCommand.SolicitOffer, wire.solicitOffer({ originatingEndpointId: 2 }), caller);
+        const solicited = await engine.invoke(ProviderCommand.SolicitOffer, solicitTlv({ ...AUTO_STREAMS, originatingEndpointId: 2 }), caller);
         expect(solicited.status).toBe(Status.Success);
         const id = solicited.sessionId!;
         expect(hooks.callsOf("onSolicitOffer")[0]!.params).toMatchObject({ videoStreams: [VIDEO], audioStreams: [AUDIO], originatingEndpointId: 2 });
@@ -55,14 +56,14 @@ describe.each(PROFILES)("profile %s", (profile: Profile) => {
         await drainAll(engine, transport);
         const offer = transport.sent[0]!;
         expect(offer).toMatchObject({ command: RequestorCommand.Offer, sessionId: id, fabricIndex: FABRIC, peerNodeId: PEER, endpointId: 2 });
-        expect(wire.decodeOffer(offer).sdp).toBe(bigSdp);
+        expect(decode.offer(offer).sdp).toBe(bigSdp);
 
         // ProvideAnswer and remote candidates
-        expect((await engine.invoke(ProviderCommand.ProvideAnswer, wire.provideAnswer(id, "v=0\r\ns=answer\r\n"), caller)).status).toBe(Status.Success);
+        expect((await engine.invoke(ProviderCommand.ProvideAnswer, answerTlv(id, "v=0\r\ns=answer\r\n"), caller)).status).toBe(Status.Success);
         expect(hooks.callsOf("onAnswer")[0]!.sdp).toBe("v=0\r\ns=answer\r\n");
         const remote = await engine.invoke(
             ProviderCommand.ProvideIceCandidates,
-            wire.provideIceCandidates(id, [{ candidate: "candidate:1 1 UDP 1 10.0.0.9 9 typ host", sdpMid: null, sdpmLineIndex: 0 }]),
+            iceTlv(id, [{ candidate: "candidate:1 1 UDP 1 10.0.0.9 9 typ host", sdpMid: null, sdpmLineIndex: 0 }]),
             caller,
         );
         expect(remote.status).toBe(Status.Success);
@@ -81,23 +82,23 @@ describe.each(PROFILES)("profile %s", (profile: Profile) => {
         expect(iceInvokes.length).toBeGreaterThanOrEqual(2);
         for (const invoke of iceInvokes) expect(invoke.fields.length).toBeLessThanOrEqual(core.capacities.outLen);
         const delivered = iceInvokes
-            .flatMap(i => wire.decodeIceCandidates(i).iceCandidates)
+            .flatMap(i => decode.iceCandidates(i).iceCandidates)
             .map(c => ({ candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpmLineIndex }));
         expect(delivered).toEqual(local);
 
         // fill the table, then one more SolicitOffer: SUCCESS and End(OutOfResources)
         for (let n = 1; n < sessions; n++) {
-            expect((await engine.invoke(ProviderCommand.SolicitOffer, wire.solicitOffer(), caller)).status).toBe(Status.Success);
+            expect((await engine.invoke(ProviderCommand.SolicitOffer, solicitTlv(AUTO_STREAMS), caller)).status).toBe(Status.Success);
         }
-        const over = await engine.invoke(ProviderCommand.SolicitOffer, wire.solicitOffer(), caller);
+        const over = await engine.invoke(ProviderCommand.SolicitOffer, solicitTlv(AUTO_STREAMS), caller);
         expect(over.status).toBe(Status.Success);
-        expect(wire.decodeSolicitResponse(over.response).webRtcSessionId).toBe(over.sessionId);
+        expect(decode.solicitResponse(over.response).webRtcSessionId).toBe(over.sessionId);
         const before = transport.sent.length;
         await drainAll(engine, transport);
-        expect(transport.sent.slice(before).map(i => wire.decodeEnd(i))).toEqual([{ webRtcSessionId: over.sessionId, reason: EndReason.OutOfResources }]);
+        expect(transport.sent.slice(before).map(i => decode.end(i))).toEqual([{ webRtcSessionId: over.sessionId, reason: EndReason.OutOfResources }]);
 
         // EndSession
-        expect((await engine.invoke(ProviderCommand.EndSession, wire.endSession(id, EndReason.UserHangup), caller)).status).toBe(Status.Success);
+        expect((await engine.invoke(ProviderCommand.EndSession, endTlv(id, EndReason.UserHangup), caller)).status).toBe(Status.Success);
         expect(core.session(id)).toBeUndefined();
         expect(core.sessions()).toHaveLength(sessions - 1);
         expect(core.selfCheck()).toBe(0);
@@ -110,19 +111,19 @@ describe.each(PROFILES)("profile %s", (profile: Profile) => {
         expect(fromBytes.capacities).toEqual(fromUrl.capacities);
         for (const core of [fromUrl, fromBytes]) {
             const { transport, engine } = await engineOn(core);
-            const result = await engine.invoke(ProviderCommand.ProvideOffer, wire.provideOffer("v=0\r\n", { videoStreamId: VIDEO, audioStreamId: undefined }), caller);
+            const result = await engine.invoke(ProviderCommand.ProvideOffer, offerTlv({ sdp: "v=0\r\n", videoStreamId: VIDEO }), caller);
             expect(result.status).toBe(Status.Success);
             expect(core.streams(StreamKind.Video)).toEqual([{ id: VIDEO, usage: StreamUsage.LiveView, references: 1 }]);
             engine.answerReady(result.sessionId!);
             await drainAll(engine, transport);
-            expect(wire.decodeAnswer(transport.sent[0]!).webRtcSessionId).toBe(result.sessionId);
+            expect(decode.answer(transport.sent[0]!).webRtcSessionId).toBe(result.sessionId);
         }
     });
 });
 
 test("Core.load works inside a worker_threads Worker (by profile name and by bytes)", async () => {
     const worker = new Worker(new URL("./fixtures/core-worker.mjs", import.meta.url), {
-        workerData: { profile: "default", solicitOffer: Array.from(wire.solicitOffer({ audioStreamId: undefined })) },
+        workerData: { profile: "default", solicitOffer: Array.from(solicitTlv({ videoStreamId: null })) },
     });
     try {
         const reply = await within(
@@ -139,8 +140,8 @@ test("Core.load works inside a worker_threads Worker (by profile name and by byt
             expect(flow.sessions).toBe(5);
             expect(flow.sent.map(s => s.command)).toEqual([RequestorCommand.Offer, RequestorCommand.End]);
             const [offer, end] = flow.sent.map(asInvoke);
-            expect(wire.decodeOffer(offer!)).toEqual({ webRtcSessionId: flow.sessionId, sdp: "v=0\r\ns=worker\r\n" });
-            expect(wire.decodeEnd(end!)).toEqual({ webRtcSessionId: flow.sessionId, reason: EndReason.UserHangup });
+            expect(decode.offer(offer!)).toEqual({ webRtcSessionId: flow.sessionId, sdp: "v=0\r\ns=worker\r\n" });
+            expect(decode.end(end!)).toEqual({ webRtcSessionId: flow.sessionId, reason: EndReason.UserHangup });
         }
     } finally {
         await worker.terminate();

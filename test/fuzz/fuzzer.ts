@@ -4,7 +4,7 @@
  *
  * Inputs come from three sources, chosen at random per step:
  * - mutations of a seed corpus of valid requests for all five commands, encoded with matter.js's
- *   codecs (bit flips, byte changes, inserts, deletes, truncations, splices, length-field tweaks);
+ *   codecs through test/support/wire.ts (bit flips, byte changes, inserts, deletes, truncations, splices, length-field tweaks);
  * - random TLV trees (every element type and tag form, nested), wrapped as a command's fields;
  * - random bytes.
  * Successful decisions are committed or aborted at random (a hook that succeeds or fails), and
@@ -17,12 +17,10 @@
  * reproducible from its seed and step number.
  */
 
-import { Bytes } from "@matter/main";
-import { TlvOfModel } from "@matter/main/types";
-import { WebRtcTransportProvider as P } from "@matter/main/clusters/web-rtc-transport-provider";
 import { Action, type Core } from "../../src/engine/core.js";
 import { Status } from "../../src/engine/status.js";
 import { StreamKind, type EndReason, type StreamUsage } from "../../src/engine/types.js";
+import { AUTO_STREAMS, answerTlv, endTlv, iceTlv, offerTlv, solicitTlv } from "../support/wire.js";
 
 const VALID_STATUSES = new Set<number>([...Object.values(Status)]);
 const COMMANDS = [0x00, 0x02, 0x04, 0x05, 0x06];
@@ -55,34 +53,29 @@ export class Rng {
 const sdp = (n: number) =>
     "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n" + "a=x\r\n".repeat(n);
 
-/** Valid requests of every command, as matter.js encodes them: the mutation corpus. */
+/** Valid requests of every command, as matter.js encodes them (test/support/wire.ts): the mutation corpus. */
 function seedCorpus(): { command: number; bytes: Uint8Array }[] {
-    const solicit = TlvOfModel(P.commands.solicitOffer);
-    const offer = TlvOfModel(P.commands.provideOffer);
-    const answer = TlvOfModel(P.commands.provideAnswer);
-    const ice = TlvOfModel(P.commands.provideIceCandidates);
-    const end = TlvOfModel(P.commands.endSession);
     const servers = [
         { urLs: ["stun:stun.example.com:19302"], username: "", credential: "" },
         { urLs: ["turn:turn.example.com:3478", "turns:turn.example.com:5349"], username: "u", credential: "p", caid: 7 },
     ];
     const corpus: { command: number; bytes: Uint8Array }[] = [];
-    const add = (command: number, bytes: Bytes) => corpus.push({ command, bytes: Bytes.of(bytes) });
+    const add = (command: number, bytes: Uint8Array) => corpus.push({ command, bytes });
     for (const usage of [0, 1, 2, 3]) {
-        add(0x00, solicit.encode({ streamUsage: usage, originatingEndpointId: 1, videoStreamId: null, audioStreamId: null }));
-        add(0x00, solicit.encode({ streamUsage: usage, originatingEndpointId: 2, videoStreams: [1], audioStreams: [2] }));
-        add(0x02, offer.encode({ webRtcSessionId: null, sdp: sdp(usage * 20), streamUsage: usage, originatingEndpointId: 1, videoStreamId: 1, audioStreamId: 2 }));
+        add(0x00, solicitTlv({ streamUsage: usage, ...AUTO_STREAMS }));
+        add(0x00, solicitTlv({ streamUsage: usage, originatingEndpointId: 2, videoStreams: [1], audioStreams: [2] }));
+        add(0x02, offerTlv({ sdp: sdp(usage * 20), streamUsage: usage, videoStreamId: 1, audioStreamId: 2 }));
     }
-    add(0x00, solicit.encode({ streamUsage: 3, originatingEndpointId: 1, videoStreamId: 1, iceServers: servers, iceTransportPolicy: "relay", metadataEnabled: false }));
-    add(0x02, offer.encode({ webRtcSessionId: null, sdp: sdp(3), streamUsage: 3, originatingEndpointId: 1, videoStreams: [1, 3], iceServers: servers, iceTransportPolicy: "all" }));
+    add(0x00, solicitTlv({ videoStreamId: 1, iceServers: servers, iceTransportPolicy: "relay", metadataEnabled: false }));
+    add(0x02, offerTlv({ sdp: sdp(3), videoStreams: [1, 3], iceServers: servers, iceTransportPolicy: "all" }));
     for (const id of [1, 2, 3, 4, 5, 6]) {
-        add(0x02, offer.encode({ webRtcSessionId: id, sdp: sdp(2), videoStreamId: null }));
-        add(0x04, answer.encode({ webRtcSessionId: id, sdp: sdp(4) }));
-        add(0x05, ice.encode({ webRtcSessionId: id, iceCandidates: [
+        add(0x02, offerTlv({ webRtcSessionId: id, sdp: sdp(2), streamUsage: undefined, originatingEndpointId: undefined, videoStreamId: null }));
+        add(0x04, answerTlv(id, sdp(4)));
+        add(0x05, iceTlv(id, [
             { candidate: "candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host", sdpMid: "0", sdpmLineIndex: 0 },
             { candidate: "candidate:2 1 udp 2122260222 ::1 50001 typ host", sdpMid: null, sdpmLineIndex: null },
-        ] }));
-        add(0x06, end.encode({ webRtcSessionId: id, reason: id % 13 }));
+        ]));
+        add(0x06, endTlv(id, id % 13));
     }
     return corpus;
 }

@@ -2,13 +2,15 @@
  * Test doubles for the engine: `MockHooks` records every `WebRtcHooks` call in order (with a
  * shared event log for ordering checks) and lets a test override any hook; `RecordingTransport`
  * keeps every outbound invoke it was handed and can be told to fail; `harness()` wires a fresh
- * core, hooks, transport, error log and change log into one `WebRtcEngine`.
+ * core, hooks, transport, error log, change log and reference-count reports into one
+ * `WebRtcEngine`; `streamContext()` is the stream context it starts from, for tests that change it.
  *
  * Waiting helpers never wait unboundedly: `within` rejects after a safety bound (a guard against
  * a hung test, never an assertion about timing).
  */
 
 import {
+    StreamUsage,
     WebRtcEngine,
     type Core,
     type EndReason,
@@ -22,10 +24,11 @@ import {
     type RemovalCause,
     type SessionChange,
     type SolicitOutcome,
+    type StreamContext,
     type StreamReference,
     type WebRtcHooks,
 } from "../../src/engine/index.js";
-import { allocateDefaultStreams, freshCore } from "./profiles.js";
+import { AUDIO, VIDEO, allocateDefaultStreams, freshCore } from "./profiles.js";
 
 export type HookCall =
     | { hook: "onSolicitOffer"; sessionId: number; params: OfferParams }
@@ -35,8 +38,7 @@ export type HookCall =
     | { hook: "onEndSession"; sessionId: number; reason: EndReason; cause: RemovalCause }
     | { hook: "takeOfferSdp"; sessionId: number }
     | { hook: "takeAnswerSdp"; sessionId: number }
-    | { hook: "takeIceCandidates"; sessionId: number }
-    | { hook: "onStreamReferencesChanged"; references: StreamReference[] };
+    | { hook: "takeIceCandidates"; sessionId: number };
 
 export type HookName = HookCall["hook"];
 export type CallOf<K extends HookName> = Extract<HookCall, { hook: K }>;
@@ -83,7 +85,7 @@ export class MockHooks implements WebRtcHooks {
 
     #record(call: HookCall): void {
         this.calls.push(call);
-        this.log.push("sessionId" in call ? `${call.hook}:${call.sessionId}` : call.hook);
+        this.log.push(`${call.hook}:${call.sessionId}`);
     }
 
     callsOf<K extends HookName>(hook: K): CallOf<K>[] {
@@ -137,9 +139,6 @@ export class MockHooks implements WebRtcHooks {
             offered++;
         }
         return list.length > 0;
-    }
-    onStreamReferencesChanged(references: StreamReference[]): void {
-        this.#record({ hook: "onStreamReferencesChanged", references });
     }
 }
 
@@ -218,15 +217,27 @@ export interface Harness {
     errors: { error: unknown; context: string }[];
     /** Every SessionChange, in order. */
     changes: SessionChange[];
+    /** Every report of the streams' reference counts (`engine.onStreamReferences`), in order. */
+    references: StreamReference[][];
     /** Shared ordering log of hooks, transport and test marks. */
     log: string[];
     /** Seconds clock the engine reads (settable). */
     clock: { now: number };
 }
 
-export const FABRIC = 1;
-export const PEER = 0x1122_3344_5566_7788n;
-export const caller = { fabricIndex: FABRIC, peerNodeId: PEER };
+/** The stream context `harness()` starts from (video 1 and audio 2 for LiveView; LiveView, Recording; no privacy), with `overrides`. */
+export function streamContext(overrides: Partial<StreamContext> = {}): StreamContext {
+    return {
+        videoStreams: [{ id: VIDEO, usage: StreamUsage.LiveView }],
+        audioStreams: [{ id: AUDIO, usage: StreamUsage.LiveView }],
+        streamUsagePriorities: [StreamUsage.LiveView, StreamUsage.Recording],
+        hardPrivacyModeOn: false,
+        softRecordingPrivacyModeEnabled: false,
+        softLivestreamPrivacyModeEnabled: false,
+        utcTimeNull: false,
+        ...overrides,
+    };
+}
 
 /** A fresh core of `profile` with video 1 / audio 2 allocated, and an engine around it. */
 export async function harness(profile: Profile = "default", options: EngineOptions = {}): Promise<Harness> {
@@ -248,7 +259,9 @@ export async function harness(profile: Profile = "default", options: EngineOptio
         ...options,
     });
     engine.subscribe(change => changes.push(change));
-    return { core, hooks, engine, transport, errors, changes, log, clock };
+    const references: StreamReference[][] = [];
+    engine.onStreamReferences(report => references.push(report));
+    return { core, hooks, engine, transport, errors, changes, references, log, clock };
 }
 
 /** Sends every queued item (and any it queues) through `transport`; returns how many were taken. */

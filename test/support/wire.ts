@@ -1,94 +1,64 @@
 /**
- * Wire helpers for the core unit tests: requests are encoded and responses decoded with
- * matter.js's own codecs for the Provider (0x0553) and Requestor (0x0554) clusters, so the tests
- * check the core against an independent TLV implementation. Also: a snapshot of everything a
- * refused command must leave untouched, and short-hands for the happy paths.
+ * The one TLV codec module of the core, engine and vector tests: WebRTC Transport Provider
+ * (0x0553) command fields encoded, and Provider responses, CurrentSessions and Requestor (0x0554)
+ * invokes decoded, with matter.js's own codecs — so every test checks the core against an
+ * independent TLV implementation, never against the core's own encoder.
+ *
+ * Encoders fill in only the fields a command cannot go without (StreamUsage LiveView and
+ * OriginatingEndpointID 1; a new session's null id and a minimal SDP): a test names every stream
+ * field it sends (`AUTO_STREAMS` asks for auto-selection). They skip matter.js's bound checks
+ * (`encodeInternal`), so out-of-range values (StreamUsage 9, 11 ICE servers) reach the core's own
+ * checks; a field set to `undefined` is left out. Decoders throw on missing bytes or on an invoke
+ * of another command. Limits: hand-made malformed TLV is written as hex (`hex`), not here.
  */
 
-import { expect } from "vitest";
 import { TlvOfModel } from "@matter/main/types";
-import { WebRtcTransportProvider as P } from "@matter/main/clusters/web-rtc-transport-provider";
-import { WebRtcTransportRequestor as R } from "@matter/main/clusters/web-rtc-transport-requestor";
-import { Action, Core, ProviderCommand, Status, StreamKind, type Decision } from "../../src/engine/index.js";
+import { WebRtcTransportProvider as Provider } from "@matter/main/clusters/web-rtc-transport-provider";
+import { WebRtcTransportRequestor as Requestor } from "@matter/main/clusters/web-rtc-transport-requestor";
+import { RequestorCommand, type OutboundInvoke } from "../../src/engine/index.js";
+import { concatBytes, fromHex, toHex } from "../vectors/format.js";
 
-// ── codecs ───────────────────────────────────────────────────────────────────────────────────
-const schemas = {
-    solicit: TlvOfModel(P.commands.solicitOffer),
-    solicitResp: TlvOfModel(P.commands.solicitOffer.schema.responseModel!),
-    offer: TlvOfModel(P.commands.provideOffer),
-    offerResp: TlvOfModel(P.commands.provideOffer.schema.responseModel!),
-    answer: TlvOfModel(P.commands.provideAnswer),
-    ice: TlvOfModel(P.commands.provideIceCandidates),
-    end: TlvOfModel(P.commands.endSession),
-    sessions: TlvOfModel(P.attributes.currentSessions),
-    rOffer: TlvOfModel(R.commands.offer),
-    rAnswer: TlvOfModel(R.commands.answer),
-    rIce: TlvOfModel(R.commands.iceCandidates),
-    rEnd: TlvOfModel(R.commands.end),
-};
-
-/** matter.js types its encoder output as a buffer source; the bytes are a Uint8Array at run time. */
-export function u8(b: unknown): Uint8Array {
-    if (b instanceof Uint8Array) return b;
-    if (ArrayBuffer.isView(b)) return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-    if (b instanceof ArrayBuffer) return new Uint8Array(b);
-    throw new TypeError("not bytes");
-}
-export function hex(text: string): Uint8Array {
-    const clean = text.replace(/[\s_]/g, "");
-    return Uint8Array.from(Buffer.from(clean, "hex"));
-}
-export function toHex(b: Uint8Array): string {
-    return Buffer.from(b).toString("hex");
-}
-export function concat(...parts: Uint8Array[]): Uint8Array {
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-        out.set(p, o);
-        o += p.length;
-    }
-    return out;
-}
-
-export interface IceServerW {
+// ── the fields, as matter.js names them ────────────────────────────────────────────────────────
+export interface IceServerFields {
     urLs: string[];
     username?: string;
     credential?: string;
     caid?: number;
 }
-export interface CandidateW {
+export interface CandidateFields {
     candidate: string;
     sdpMid: string | null;
     sdpmLineIndex: number | null;
 }
-export interface SolicitW {
+/** SolicitOffer fields; ProvideOffer adds the session id and the SDP. */
+export interface SolicitFields {
     streamUsage?: number;
     originatingEndpointId?: number;
     videoStreamId?: number | null;
     audioStreamId?: number | null;
-    iceServers?: IceServerW[];
+    iceServers?: IceServerFields[];
     iceTransportPolicy?: string;
     metadataEnabled?: boolean;
     videoStreams?: number[];
     audioStreams?: number[];
 }
-export interface OfferW extends SolicitW {
+export interface OfferFields extends SolicitFields {
     webRtcSessionId?: number | null;
     sdp?: string;
 }
-export interface SolicitRespW {
+export interface SolicitResponse {
     webRtcSessionId: number;
     deferredOffer: boolean;
     videoStreamId?: number | null;
     audioStreamId?: number | null;
 }
-export interface OfferRespW {
+export interface OfferResponse {
     webRtcSessionId: number;
     videoStreamId?: number | null;
     audioStreamId?: number | null;
 }
-export interface SessionW {
+/** One WebRTCSessionStruct of CurrentSessions. */
+export interface SessionRow {
     id: number;
     peerNodeId: bigint | number;
     peerEndpointId: number;
@@ -100,110 +70,110 @@ export interface SessionW {
     audioStreams?: number[];
     fabricIndex: number;
 }
-
-export const SDP = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n";
-
-/** SolicitOffer fields: LiveView from endpoint 1 unless overridden (`undefined` removes a field). */
-export function solicitTlv(fields: SolicitW = {}): Uint8Array {
-    return u8(raw(schemas.solicit, prune({ streamUsage: 3, originatingEndpointId: 1, ...fields })));
+/** The fields of the Requestor's Offer and Answer commands. */
+export interface SdpInvokeFields {
+    webRtcSessionId: number;
+    sdp: string;
 }
-/** ProvideOffer fields: a new session (null id) for LiveView from endpoint 1 unless overridden. */
-export function offerTlv(fields: OfferW = {}): Uint8Array {
-    return u8(raw(schemas.offer, prune({ webRtcSessionId: null, sdp: SDP, streamUsage: 3, originatingEndpointId: 1, ...fields })));
+export interface IceInvokeFields {
+    webRtcSessionId: number;
+    iceCandidates: CandidateFields[];
+}
+export interface EndInvokeFields {
+    webRtcSessionId: number;
+    reason: number;
+}
+
+// ── codecs ───────────────────────────────────────────────────────────────────────────────────
+const codecs = {
+    solicitOffer: TlvOfModel(Provider.commands.solicitOffer),
+    solicitOfferResponse: TlvOfModel(Provider.commands.solicitOffer.schema.responseModel!),
+    provideOffer: TlvOfModel(Provider.commands.provideOffer),
+    provideOfferResponse: TlvOfModel(Provider.commands.provideOffer.schema.responseModel!),
+    provideAnswer: TlvOfModel(Provider.commands.provideAnswer),
+    provideIceCandidates: TlvOfModel(Provider.commands.provideIceCandidates),
+    endSession: TlvOfModel(Provider.commands.endSession),
+    currentSessions: TlvOfModel(Provider.attributes.currentSessions),
+    offer: TlvOfModel(Requestor.commands.offer),
+    answer: TlvOfModel(Requestor.commands.answer),
+    iceCandidates: TlvOfModel(Requestor.commands.iceCandidates),
+    end: TlvOfModel(Requestor.commands.end),
+};
+/** A payload kind matter.js can decode and encode. */
+export type WireKind = keyof typeof codecs;
+type Codec = (typeof codecs)[WireKind];
+
+/** matter.js types its encoder output as a buffer source; the bytes are a Uint8Array at run time. */
+function u8(bytes: AllowSharedBufferSource): Uint8Array {
+    return ArrayBuffer.isView(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new Uint8Array(bytes);
+}
+/** Encodes without matter.js's bound checks, leaving out the fields set to `undefined`. */
+function encodeUnchecked(codec: Codec, fields: object): Uint8Array {
+    return u8(codec.encodeInternal(Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined))));
+}
+
+// ── requests ─────────────────────────────────────────────────────────────────────────────────
+/** A minimal session description (the core treats SDPs as opaque UTF-8). */
+export const SDP = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n";
+/** Both stream ids null: the core auto-selects one stream of each kind. */
+export const AUTO_STREAMS = { videoStreamId: null, audioStreamId: null } as const;
+
+/** SolicitOffer: LiveView from endpoint 1 unless overridden; no stream field unless given. */
+export function solicitTlv(fields: SolicitFields = {}): Uint8Array {
+    return encodeUnchecked(codecs.solicitOffer, { streamUsage: 3, originatingEndpointId: 1, ...fields });
+}
+/** ProvideOffer: a new session (null id) for LiveView from endpoint 1 with `SDP` unless overridden. */
+export function offerTlv(fields: OfferFields = {}): Uint8Array {
+    return encodeUnchecked(codecs.provideOffer, { webRtcSessionId: null, sdp: SDP, streamUsage: 3, originatingEndpointId: 1, ...fields });
 }
 export function answerTlv(webRtcSessionId: number, sdp = SDP): Uint8Array {
-    return u8(raw(schemas.answer, { webRtcSessionId, sdp }));
+    return encodeUnchecked(codecs.provideAnswer, { webRtcSessionId, sdp });
 }
-export function iceTlv(webRtcSessionId: number, iceCandidates: CandidateW[]): Uint8Array {
-    return u8(raw(schemas.ice, { webRtcSessionId, iceCandidates }));
+export function iceTlv(webRtcSessionId: number, iceCandidates: CandidateFields[]): Uint8Array {
+    return encodeUnchecked(codecs.provideIceCandidates, { webRtcSessionId, iceCandidates });
 }
+/** EndSession, reason UserHangup (2) unless given. */
 export function endTlv(webRtcSessionId: number, reason = 2): Uint8Array {
-    return u8(raw(schemas.end, { webRtcSessionId, reason }));
+    return encodeUnchecked(codecs.endSession, { webRtcSessionId, reason });
 }
-/**
- * matter.js's `encode()` validates bounds first; `encodeInternal` writes the same bytes without
- * validating, so out-of-range values (StreamUsage 9, 11 ICE servers) reach the core's own checks.
- */
-function raw(schema: { encodeInternal(value: unknown): unknown }, value: unknown): unknown {
-    return schema.encodeInternal(value);
+
+// ── responses and invokes ────────────────────────────────────────────────────────────────────
+function present(bytes: Uint8Array | undefined, what: string): Uint8Array {
+    if (bytes === undefined) throw new Error(`no ${what}`);
+    return bytes;
 }
-function prune<T extends object>(o: T): T {
-    return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+/** The fields of `source`: the bytes themselves, or an invoke's fields if it is `command`. */
+function invokeFields(source: Uint8Array | OutboundInvoke, command: RequestorCommand): Uint8Array {
+    if (source instanceof Uint8Array) return source;
+    if (source.command !== command) throw new Error(`invoke of command ${source.command} is not command ${command}`);
+    return source.fields;
 }
 
 export const decode = {
-    solicitResp: (b: Uint8Array) => schemas.solicitResp.decode(b) as SolicitRespW,
-    offerResp: (b: Uint8Array) => schemas.offerResp.decode(b) as OfferRespW,
-    sessions: (b: Uint8Array) => schemas.sessions.decode(b) as SessionW[],
-    offer: (b: Uint8Array) => schemas.rOffer.decode(b) as { webRtcSessionId: number; sdp: string },
-    answer: (b: Uint8Array) => schemas.rAnswer.decode(b) as { webRtcSessionId: number; sdp: string },
-    ice: (b: Uint8Array) => schemas.rIce.decode(b) as { webRtcSessionId: number; iceCandidates: CandidateW[] },
-    end: (b: Uint8Array) => schemas.rEnd.decode(b) as { webRtcSessionId: number; reason: number },
+    solicitResponse: (bytes: Uint8Array | undefined) => codecs.solicitOfferResponse.decode(present(bytes, "SolicitOfferResponse")) as SolicitResponse,
+    offerResponse: (bytes: Uint8Array | undefined) => codecs.provideOfferResponse.decode(present(bytes, "ProvideOfferResponse")) as OfferResponse,
+    currentSessions: (bytes: Uint8Array) => codecs.currentSessions.decode(bytes) as SessionRow[],
+    offer: (source: Uint8Array | OutboundInvoke) => codecs.offer.decode(invokeFields(source, RequestorCommand.Offer)) as SdpInvokeFields,
+    answer: (source: Uint8Array | OutboundInvoke) => codecs.answer.decode(invokeFields(source, RequestorCommand.Answer)) as SdpInvokeFields,
+    iceCandidates: (source: Uint8Array | OutboundInvoke) =>
+        codecs.iceCandidates.decode(invokeFields(source, RequestorCommand.IceCandidates)) as IceInvokeFields,
+    end: (source: Uint8Array | OutboundInvoke) => codecs.end.decode(invokeFields(source, RequestorCommand.End)) as EndInvokeFields,
 };
 
-// ── callers ──────────────────────────────────────────────────────────────────────────────────
-export const FABRIC = 1;
-export const PEER = 0x1122_3344_5566n;
-export const Cmd = ProviderCommand;
-
-// ── "nothing changed" ────────────────────────────────────────────────────────────────────────
-/** Everything a refused command must leave as it was. */
-export function tableState(core: Core) {
-    const x = core.exports;
-    return {
-        sessions: core.sessions(),
-        currentSessions: toHex(core.currentSessionsTlv(0)),
-        video: core.streams(StreamKind.Video),
-        audio: core.streams(StreamKind.Audio),
-        pendingEnds: x.endPendingCount(),
-        freeCandidateSlots: x.candFreeSlots(),
-        nextId: x.nextId(),
-        events: x.eventCount(),
-    };
+/**
+ * matter.js's reading of `bytes` as `kind`, after checking that matter.js encodes that value to
+ * exactly these bytes again (throws if not): the core wrote what matter.js would have written.
+ */
+export function decodeCanonical(kind: WireKind, bytes: Uint8Array): unknown {
+    const codec = codecs[kind];
+    const value = codec.decode(bytes);
+    const again = toHex(u8(codec.encode(value)));
+    if (again !== toHex(bytes)) throw new Error(`${kind}: matter.js re-encodes ${toHex(bytes)} as ${again}`);
+    return value;
 }
 
-/** Runs phase 1 and expects it to refuse with `status`, leaving the table exactly as it was. */
-export function expectRefused(core: Core, command: number, fields: Uint8Array, status: number, fabric = FABRIC, peer = PEER): void {
-    const before = tableState(core);
-    const d = core.decide(command, fields, fabric, peer);
-    expect({ status: d.status, action: d.action }, `status 0x${d.status.toString(16)}`).toEqual({ status, action: 0 });
-    expect(tableState(core)).toEqual(before);
-    // not quiescent: a caller may refuse a command while another one's hook is running
-    expect(core.selfCheck(false)).toBe(0);
-}
-
-/** Phase 1 that must succeed with `action`. */
-export function expectDecided(core: Core, command: number, fields: Uint8Array, action: number, fabric = FABRIC, peer = PEER): Decision {
-    const d = core.decide(command, fields, fabric, peer);
-    expect({ status: d.status, action: d.action }, `status 0x${d.status.toString(16)}`).toEqual({ status: Status.Success, action });
-    return d;
-}
-
-/** A SolicitOffer that goes through its hook and commits; returns the decoded response. */
-export function solicitOk(
-    core: Core,
-    fields: SolicitW = {},
-    opts: { fabric?: number; peer?: bigint; deferred?: boolean; now?: number } = {},
-): SolicitRespW {
-    const d = expectDecided(core, Cmd.SolicitOffer, solicitTlv(fields), Action.Hook, opts.fabric ?? FABRIC, opts.peer ?? PEER);
-    expect(core.commitSolicitOffer(d.sessionId, opts.deferred ?? false, opts.now ?? 0)).toBe(Status.Success);
-    const r = decode.solicitResp(core.response());
-    expect(r.webRtcSessionId).toBe(d.sessionId);
-    return r;
-}
-
-/** A ProvideOffer (new or re-offer) that goes through its hook and commits; returns the response. */
-export function offerOk(core: Core, fields: OfferW = {}, opts: { fabric?: number; peer?: bigint } = {}): OfferRespW {
-    const d = expectDecided(core, Cmd.ProvideOffer, offerTlv(fields), Action.Hook, opts.fabric ?? FABRIC, opts.peer ?? PEER);
-    expect(core.commitProvideOffer(d.sessionId)).toBe(Status.Success);
-    const r = decode.offerResp(core.response());
-    expect(r.webRtcSessionId).toBe(d.sessionId);
-    return r;
-}
-
-/** Ids of the rows CurrentSessions reports for `fabric` (0: all), decoded by matter.js. */
-export function currentIds(core: Core, fabric = 0): number[] {
-    return decode.sessions(core.currentSessionsTlv(fabric)).map(s => s.id);
-}
-
-export { Action, Status, StreamKind };
+// ── bytes ────────────────────────────────────────────────────────────────────────────────────
+/** Hex (spaces and underscores ignored) to bytes. */
+export const hex = fromHex;
+export { toHex };
+export const concat = (...parts: Uint8Array[]): Uint8Array => concatBytes(parts);

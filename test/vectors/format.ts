@@ -1,7 +1,7 @@
 /**
- * The format of `vectors.json`: the WASM core's unit cases as data, one list of cases per build
- * profile, each case a sequence of steps on a fresh core with the outcome the real core gave when
- * the file was generated (`generate.ts`, in Node, cross-checked with matter.js codecs).
+ * The format of `vectors.json`: the WASM core's cases (written in cases/) as data, one list of
+ * cases per build profile, each case a sequence of steps on a fresh core with the outcome the real
+ * core gave when the file was generated (`generate.ts`, in Node, checked by `recorder.ts`).
  *
  * This module is shared by the generator (which records steps) and the portable runner (which
  * replays them), so it uses nothing but ECMAScript: no Node, DOM or matter.js APIs.
@@ -54,7 +54,7 @@ export interface SessionJson {
     metadata: boolean;
 }
 
-/** Everything a refused command must leave as it was (test/support/wire.ts `tableState`). */
+/** Everything a refused command must leave as it was (runner.ts `stateOf`). */
 export interface StateJson {
     sessions: SessionJson[];
     currentSessions: Hex;
@@ -248,16 +248,20 @@ export function packHex(bytes: Uint8Array): Hex {
     return packRuns(bytes, (from, to) => toHex(bytes.subarray(from, to)));
 }
 
-export function unpackHex(hex: Hex): Uint8Array {
-    if (typeof hex === "string") return fromHex(hex);
-    const chunks = hex.map(p => (typeof p === "string" ? fromHex(p) : fromHex(p.fill.repeat(p.n))));
+/** The byte strings one after another. */
+export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
     const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-    let o = 0;
+    let at = 0;
     for (const c of chunks) {
-        out.set(c, o);
-        o += c.length;
+        out.set(c, at);
+        at += c.length;
     }
     return out;
+}
+
+export function unpackHex(hex: Hex): Uint8Array {
+    if (typeof hex === "string") return fromHex(hex);
+    return concatBytes(hex.map(p => (typeof p === "string" ? fromHex(p) : fromHex(p.fill.repeat(p.n)))));
 }
 
 /** Packs by code point, so a run of "é" or "📷" stays one run. */

@@ -6,12 +6,12 @@
  * for the few steps that call a raw export) and ECMAScript / web-standard globals (WebAssembly,
  * TextEncoder/TextDecoder inside `Core`, `performance` when present). No `node:` import, no
  * matter.js, no DOM: the same file runs unchanged in Node, Deno, Bun, workerd and a Web Worker.
- * `execute` is also what `generate.ts` uses to record the outcomes, so a step means exactly one
+ * `execute` is also what `recorder.ts` uses to record the outcomes, so a step means exactly one
  * thing on both sides.
  *
  * What it proves: every runtime instantiates the same three modules through the engine's loader
  * and gets byte-identical responses, CurrentSessions, outbound snapshots and statuses for every
- * case of the core's unit tests. Limits: synchronous `Core` calls only (no `WebRtcEngine`, hooks
+ * core case. Limits: synchronous `Core` calls only (no `WebRtcEngine`, hooks
  * or timers); the first mismatching step ends its case (later steps depend on it); timings come
  * from `performance.now()`, which some runtimes coarsen (Cloudflare's edge advances it only
  * across I/O), so a host should also time the run from outside.
@@ -57,7 +57,7 @@ function sessionJson(s: SessionInfo): SessionJson {
     };
 }
 
-/** The table as test/support/wire.ts `tableState` sees it. */
+/** Everything a refused command must leave as it was (format.ts `StateJson`). */
 export function stateOf(core: Core): StateJson {
     const x = core.exports;
     const streams = (kind: 0 | 1) => core.streams(kind).map(s => [s.id, s.usage, s.references] as [number, number, number]);
@@ -119,8 +119,8 @@ function writeIn(core: Core, bytes: Uint8Array): void {
 /**
  * Runs one step's input on `core` and returns what it observed, in the shape of the step's
  * `expect`. A `cmd` that was refused (or is marked `unchanged`) but moved the table adds
- * `changed`, and one that broke an invariant adds `selfCheck`: neither is ever expected, so the
- * step fails.
+ * `changed`, one that broke an invariant adds `selfCheck`, and a refusal carrying a session or an
+ * action adds `decision`: the recorder refuses all three, so none is ever expected.
  */
 export function execute(core: Core, step: StepInput): Expect {
     const x = core.exports;
@@ -328,7 +328,12 @@ export async function runVectors(source: Core | CoreFactory, vectors: ProfileVec
     for (const c of vectors.cases) {
         const core: Core = pending ?? (await fresh());
         pending = undefined;
-        const all = [...(c.setup === undefined ? [] : (vectors.fixtures[c.setup] ?? [])), ...c.steps];
+        const setup = c.setup === undefined ? [] : vectors.fixtures[c.setup];
+        if (setup === undefined) {
+            fail({ case: c.name, step: -1, op: "setup", message: `the file has no fixture ${String(c.setup)}` });
+            continue;
+        }
+        const all = [...setup, ...c.steps];
         let ok = true;
         for (let i = 0; i < all.length && ok; i++) {
             const step = all[i]!;

@@ -1,21 +1,25 @@
 /**
- * Data-model cases shared by SolicitOffer and (new-session) ProvideOffer, which run the same
- * steps 1–5 of chip-reference-behavior.md §b in the same order: StreamUsage range, mandatory
- * stream field, ICEServers bounds, ICETransportPolicy length, rev-2 list bounds. Each case is the
- * set of fields to merge into an otherwise valid request and the status the core must return.
+ * The steps SolicitOffer and new-session ProvideOffer share, as tables: steps 1–5 of
+ * chip-reference-behavior.md §b in the same order (StreamUsage range, mandatory stream field,
+ * ICEServers bounds, ICETransportPolicy length, rev-2 list bounds) and step 6 (the privacy
+ * switches). Each data-model row is the fields of an otherwise valid request and the status the
+ * core must return; the rows that break two steps at once show which step comes first.
+ * `addSharedStepCases` turns every row into one case of each command.
  */
 
-import { Status } from "../../src/engine/index.js";
-import type { IceServerW, SolicitW } from "./wire.js";
+import { Status, StreamUsage } from "../../../src/engine/index.js";
+import type { IceServerFields, SolicitFields } from "../../support/wire.js";
+import { like, type Recorder } from "../recorder.js";
+import { V, type Add, type Fixture } from "./fixtures.js";
 
-const V = { videoStreamId: 1, audioStreamId: 2 } as const;
 const url = (n: number, scheme = "stun:") => scheme + "x".repeat(n - scheme.length);
-const servers = (n: number, server: Partial<IceServerW> = {}): IceServerW[] =>
+/** `n` ICE servers, each with one STUN URL and the fields of `server`. */
+const servers = (n: number, server: Partial<IceServerFields> = {}): IceServerFields[] =>
     Array.from({ length: n }, (_, i) => ({ urLs: [`stun:s${i}.example.com:3478`], ...server }));
 
 export interface FieldCase {
     name: string;
-    fields: SolicitW;
+    fields: SolicitFields;
     status: number;
 }
 
@@ -92,3 +96,65 @@ export const dataModelAccepted: FieldCase[] = [
     { name: "only VideoStreams", fields: { videoStreams: [1] }, status: Status.Success },
     { name: "only AudioStreams", fields: { audioStreams: [2] }, status: Status.Success },
 ];
+
+/**
+ * Step 6, the privacy switches, shared by SolicitOffer and new-session ProvideOffer: with the
+ * switches [hard, soft recording, soft livestream] on, each `refused` request is INVALID_IN_STATE
+ * (before the priorities: Analysis is not a supported usage, yet privacy answers first) and the
+ * `accepted` one goes through. The fixture's LiveView session of the other caller ends when
+ * LiveView is blocked (`ended`).
+ */
+export interface PrivacyCase {
+    name: string;
+    switches: [hard: boolean, softRecording: boolean, softLivestream: boolean];
+    ended: number;
+    refused: SolicitFields[];
+    accepted?: SolicitFields;
+}
+export const privacyCases: PrivacyCase[] = [
+    {
+        name: "HardPrivacyModeOn refuses every usage",
+        switches: [true, false, false],
+        ended: 1,
+        refused: [0, 1, 2, 3].map(streamUsage => ({ ...V, streamUsage })),
+    },
+    {
+        name: "SoftLivestreamPrivacyModeEnabled refuses LiveView only (TC 2.13)",
+        switches: [false, false, true],
+        ended: 1,
+        refused: [V, { videoStreams: [V.videoStreamId] }, { videoStreams: [V.videoStreamId], audioStreams: [V.audioStreamId] }],
+        accepted: { ...V, streamUsage: StreamUsage.Recording },
+    },
+    {
+        name: "SoftRecordingPrivacyModeEnabled refuses Recording and Analysis, before the priorities; LiveView goes through (TC 2.8, 2.14)",
+        switches: [false, true, false],
+        ended: 0,
+        refused: [{ ...V, streamUsage: StreamUsage.Recording }, { ...V, streamUsage: StreamUsage.Analysis }],
+        accepted: V,
+    },
+];
+
+/** How one of the two commands is driven through the shared steps. */
+export interface SharedStepsCommand {
+    name: "SolicitOffer" | "ProvideOffer";
+    fixture: Fixture<unknown>;
+    refuse(r: Recorder, fields: SolicitFields, status: number): void;
+    /** Through the hook and commit; returns the new session id. */
+    open(r: Recorder, fields: SolicitFields): number;
+    /** The state a new session of this command is in. */
+    openedState: string;
+}
+
+/** Adds the cases of steps 1–6 for `command`, one per table row. */
+export function addSharedStepCases(add: Add, command: SharedStepsCommand): void {
+    const { name, fixture } = command;
+    for (const c of dataModelRefusals) add(`${name} steps 1–5: ${c.name}`, fixture, r => command.refuse(r, c.fields, c.status));
+    for (const c of dataModelAccepted) add(`${name} steps 1–5 accepted: ${c.name}`, fixture, r => r.session(command.open(r, c.fields), like({ state: command.openedState })));
+    for (const c of privacyCases) {
+        add(`${name} step 6: ${c.name}`, fixture, r => {
+            r.privacy(...c.switches, c.ended);
+            for (const fields of c.refused) command.refuse(r, fields, Status.InvalidInState);
+            if (c.accepted !== undefined) r.session(command.open(r, c.accepted), like({ usage: c.accepted.streamUsage ?? StreamUsage.LiveView }));
+        });
+    }
+}

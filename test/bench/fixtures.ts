@@ -9,14 +9,13 @@
 import { TlvOfModel, type TlvSchema } from "@matter/main/types";
 import { WebRtcTransportProvider as P } from "@matter/main/clusters/web-rtc-transport-provider";
 
-/** Caller identity used for every command (one CASE peer on fabric 1). */
-export const FABRIC = 1;
-export const PEER = 0x0000_0001_dead_beefn;
+/** Caller identity used for every command: the tests' own controller (test/support/callers.ts). */
+export { FABRIC, PEER } from "../support/callers.js";
 export const ENDPOINT = 1;
 
 /** Allocated streams (CameraAvStreamManagement) and the usage priorities, as the tests use them. */
-export const VIDEO_STREAM = 1;
-export const AUDIO_STREAM = 2;
+import { AUDIO as AUDIO_STREAM, VIDEO as VIDEO_STREAM } from "../support/profiles.js";
+export { AUDIO_STREAM, VIDEO_STREAM };
 export const LIVE_VIEW = 3;
 export const RECORDING = 1;
 export const PRIORITIES = [LIVE_VIEW, RECORDING];

@@ -200,6 +200,24 @@ describe("take once, send once, stable bytes", () => {
         expect(h.hooks.callsOf("takeIceCandidates")).toHaveLength(1);
     });
 
+    test("onOutboundDone reports each item the transport took (delivered) or refused (not delivered); nothing for an item never encoded", async () => {
+        const id = await solicit();
+        h.engine.offerReady(id);
+        h.hooks.addLocalCandidates(id, candidate(1));
+        h.engine.iceCandidatesReady(id);
+        h.transport.failures = 1;
+        await drainAll(h.engine, h.transport);
+        await h.engine.invoke(ProviderCommand.ProvideAnswer, answerTlv(id, "v=0\r\n"), caller);
+        h.engine.offerReady(id); // cannot be encoded once established: not produced, so not reported
+        h.engine.endSession(id, EndReason.UserHangup);
+        await drainAll(h.engine, h.transport);
+        expect(h.hooks.outboundDone).toEqual([
+            { sessionId: id, kind: "offer", delivered: false },
+            { sessionId: id, kind: "iceCandidates", delivered: true },
+            { sessionId: id, kind: "end", delivered: true },
+        ]);
+    });
+
     test("an Offer signalled once the session is established cannot be encoded: reported, hook asked once, nothing sent", async () => {
         const id = await solicit();
         await h.engine.invoke(ProviderCommand.ProvideAnswer, answerTlv(id, "v=0\r\n"), caller);

@@ -30,6 +30,7 @@ import type { StreamContext } from "../../src/engine/core.js";
 import { StreamKind } from "../../src/engine/types.js";
 import { CameraAvStreamServer, type SnapshotSource } from "../../src/matter/camera-av-stream-management.js";
 import { snapshotFixtureJpeg } from "../../src/matter/fixtures/snapshot-jpeg.js";
+import { liveAudioRequest, liveVideoRequest } from "../support/stream-requests.js";
 
 const { VideoCodec, AudioCodec, ImageCodec } = CameraAvStreamManagement;
 
@@ -150,39 +151,6 @@ async function statusOf(promise: Promise<unknown>): Promise<Status | "success"> 
         if (error instanceof StatusResponseError) return error.code;
         throw error;
     }
-}
-
-/** The TC_WEBRTCPTestBase allocate_one_video_stream request, built from the capabilities. */
-function liveVideoRequest(
-    overrides: Partial<CameraAvStreamManagement.VideoStreamAllocateRequest> = {},
-): CameraAvStreamManagement.VideoStreamAllocateRequest {
-    return {
-        streamUsage: StreamUsage.LiveView,
-        videoCodec: VideoCodec.H264,
-        minFrameRate: 30,
-        maxFrameRate: 30,
-        minResolution: { width: 320, height: 240 },
-        maxResolution: { width: 640, height: 480 },
-        minBitRate: 300_000,
-        maxBitRate: 300_000,
-        keyFrameInterval: 4000,
-        ...overrides,
-    };
-}
-
-/** The TC_WEBRTCPTestBase allocate_one_audio_stream request (bitRate 1024 as the test sends it). */
-function liveAudioRequest(
-    overrides: Partial<CameraAvStreamManagement.AudioStreamAllocateRequest> = {},
-): CameraAvStreamManagement.AudioStreamAllocateRequest {
-    return {
-        streamUsage: StreamUsage.LiveView,
-        audioCodec: AudioCodec.Opus,
-        channelCount: 1,
-        sampleRate: 48_000,
-        bitRate: 1024,
-        bitDepth: 16,
-        ...overrides,
-    };
 }
 
 function snapshotRequest(

@@ -5,8 +5,8 @@
  * caller.
  *
  * PEER is above 2^53 on purpose: a node id that passes through a JavaScript number anywhere
- * between the request and the response comes back changed. Limits: test/bench/fixtures.ts keeps
- * its own caller (the benchmark's baseline figures were taken with it).
+ * between the request and the response comes back changed. The benchmark issues its commands as
+ * the same caller (test/bench/fixtures.ts re-exports these).
  */
 
 import type { Caller } from "../../src/engine/index.js";

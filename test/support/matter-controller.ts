@@ -24,6 +24,7 @@ import { WebRtcTransportProvider } from "@matter/main/clusters/web-rtc-transport
 import { CameraControllerDevice } from "@matter/main/devices/camera-controller";
 import { WebRtcTransportRequestor } from "@matter/main/clusters/web-rtc-transport-requestor";
 import { Invoke, NodeSession, PaseClient, PeerSet, Read, Write, assertRemoteActor } from "@matter/main/protocol";
+import { liveAudioRequest, liveVideoRequest } from "./stream-requests.js";
 import { CommandId, EndpointNumber, NodeId, Status, StatusResponseError, TlvAny, type FabricIndex } from "@matter/main/types";
 
 export interface Received {
@@ -213,25 +214,8 @@ export class CameraPeer {
 
     /** Allocates a LiveView H.264 video stream and an Opus audio stream (TC's allocate_one_*_stream). */
     async allocateStreams(streamUsage = 3): Promise<{ video: number; audio: number }> {
-        const video = await this.streams.videoStreamAllocate({
-            streamUsage,
-            videoCodec: CameraAvStreamManagement.VideoCodec.H264,
-            minFrameRate: 30,
-            maxFrameRate: 30,
-            minResolution: { width: 320, height: 240 },
-            maxResolution: { width: 640, height: 480 },
-            minBitRate: 300_000,
-            maxBitRate: 300_000,
-            keyFrameInterval: 4000,
-        });
-        const audio = await this.streams.audioStreamAllocate({
-            streamUsage,
-            audioCodec: CameraAvStreamManagement.AudioCodec.Opus,
-            channelCount: 1,
-            sampleRate: 48_000,
-            bitRate: 1024,
-            bitDepth: 16,
-        });
+        const video = await this.streams.videoStreamAllocate(liveVideoRequest({ streamUsage }));
+        const audio = await this.streams.audioStreamAllocate(liveAudioRequest({ streamUsage }));
         return { video: video.videoStreamId, audio: audio.audioStreamId };
     }
 
@@ -392,18 +376,23 @@ export class CameraPeer {
                 attributes: ["allocatedVideoStreams", "allocatedAudioStreams"],
             }),
         );
-        const result = { video: [] as CameraAvStreamManagement.VideoStream[], audio: [] as CameraAvStreamManagement.AudioStream[] };
+        let video: CameraAvStreamManagement.VideoStream[] | undefined;
+        let audio: CameraAvStreamManagement.AudioStream[] | undefined;
         for await (const chunk of this.client.interaction.read(request)) {
             for await (const entry of chunk) {
                 if (entry.kind !== "attr-value") continue;
                 if (entry.path.attributeId === CameraAvStreamManagement.attributes.allocatedVideoStreams.id) {
-                    result.video = entry.value as CameraAvStreamManagement.VideoStream[];
+                    video = entry.value as CameraAvStreamManagement.VideoStream[];
                 } else if (entry.path.attributeId === CameraAvStreamManagement.attributes.allocatedAudioStreams.id) {
-                    result.audio = entry.value as CameraAvStreamManagement.AudioStream[];
+                    audio = entry.value as CameraAvStreamManagement.AudioStream[];
                 }
             }
         }
-        return result;
+        // as with CurrentSessions: a read that returned nothing is an error, never "no streams"
+        if (video === undefined || audio === undefined) {
+            throw new Error(`no ${video === undefined ? "AllocatedVideoStreams" : "AllocatedAudioStreams"} in the read`);
+        }
+        return { video, audio };
     }
 
     /** ReferenceCount of video stream `video` and audio stream `audio`, read over Matter (-1: not allocated). */

@@ -78,6 +78,8 @@ export class MockHooks implements WebRtcHooks {
     batchLimit = Number.POSITIVE_INFINITY;
     /** Candidates the sink rejected (dropped for good). */
     readonly rejected: IceCandidate[] = [];
+    /** Every onOutboundDone report, in order (kept apart from `calls` and `log`: it follows every send). */
+    readonly outboundDone: { sessionId: number; kind: string; delivered: boolean }[] = [];
 
     constructor(log: string[] = []) {
         this.log = log;
@@ -117,6 +119,9 @@ export class MockHooks implements WebRtcHooks {
     onEndSession(sessionId: number, reason: EndReason, cause: RemovalCause): Promise<void> | void {
         this.#record({ hook: "onEndSession", sessionId, reason, cause });
         return this.behave.onEndSession?.(sessionId, reason, cause);
+    }
+    onOutboundDone(sessionId: number, kind: string, delivered: boolean): void {
+        this.outboundDone.push({ sessionId, kind, delivered });
     }
     takeOfferSdp(sessionId: number): Promise<string> | string {
         this.#record({ hook: "takeOfferSdp", sessionId });

@@ -29,6 +29,9 @@
  * It never decides a Matter status: a call that cannot do its work throws a plain Error (the engine
  * answers FAILURE). The media source can change at any time (`setSource`): running senders switch
  * tracks with `replaceTrack`, no renegotiation.
+ *
+ * Size: one session's whole life against RTCPeerConnection (both roles, codec preferences, the
+ * getStats liveness poll, source switching); the rules themselves live in the shared modules.
  */
 
 import type { MediaEvents } from "../../engine/media-host.js";

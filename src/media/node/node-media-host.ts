@@ -35,6 +35,10 @@
  * It never chooses a Matter status: what cannot be done throws a plain Error (the engine answers
  * FAILURE). The process keeps running until `nodeDataChannel.cleanup()`, which this class never
  * calls: `close()` closes its peers, the embedding application decides when the library is done.
+ *
+ * Size: one session's whole life against libdatachannel's callbacks (both roles, the held
+ * candidates, the liveness rules wired to its track and peer events, snapshots); the rules
+ * themselves live in the shared modules above.
  */
 
 import { randomInt } from "node:crypto";

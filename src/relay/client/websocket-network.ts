@@ -11,7 +11,7 @@
  *
  * Relay loss: pending requests reject, TCP connections end with `TcpDisconnectError`, UDP sends
  * reject, and `closed` resolves with the WebSocket close code and reason. Sockets are not
- * re-established: the application restarts its node on a fresh network (`connectWithBackoff`).
+ * re-established: the application restarts its node on a fresh network (`connectWithBackoff` in backoff.ts).
  * `close()` closes the WebSocket; the relay then closes every socket of this network.
  */
 
@@ -38,7 +38,6 @@ import { RelayTcpConnection, RelayTcpListener, RelayUdpSocket } from "./sockets.
 
 export type { RelayCloseInfo, WebSocketConstructor, WebSocketLike } from "./relay-connection.js";
 export { RelayClosedError, RelayRequestError } from "./relay-connection.js";
-export { backoffDelay, connectWithBackoff, type BackoffOptions } from "./backoff.js";
 
 export interface WebSocketNetworkOptions extends RelayConnectionOptions {
     /** WebSocket constructor when `socket` is a URL and the runtime has no global WebSocket. */

@@ -66,13 +66,15 @@ export async function bundleRunner(): Promise<string> {
     return BUNDLE;
 }
 
-interface Exec {
+/** What a finished child process left behind. */
+export interface Exec {
     code: number | null;
     stdout: string;
     stderr: string;
 }
 
-function exec(command: string, args: string[], timeoutMs: number): Promise<Exec> {
+/** Runs `command` in the repository root, collecting its output; killed after `timeoutMs`. */
+export function exec(command: string, args: string[], timeoutMs: number): Promise<Exec> {
     return new Promise((resolve, reject) => {
         const child = spawn(command, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
         let stdout = "";

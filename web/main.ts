@@ -16,7 +16,7 @@
 import { MediaSourceError, openTestPattern, openWebcam, type MediaSourceHandle } from "../src/media/browser/media-source.js";
 import type { BrowserSessionStats, SourceKind } from "../src/media/browser/types.js";
 import type { CameraStatus, CoreProfile, PrivacySwitch, SessionEndInfo } from "../worker/protocol.js";
-import { CameraClient } from "./camera-client.js";
+import { BrowserCamera } from "../worker/browser-camera.js";
 import { claimIdentity } from "./identity.js";
 import { drawQr } from "./qr.js";
 
@@ -52,7 +52,7 @@ function setProblem(key: string, text: string | undefined): void {
 
 // ── media source ────────────────────────────────────────────────────────────────────────────
 let source: MediaSourceHandle | undefined;
-let client: CameraClient | undefined;
+let client: BrowserCamera | undefined;
 
 async function useSource(kind: SourceKind, title: string): Promise<void> {
     let next: MediaSourceHandle;
@@ -191,7 +191,7 @@ async function main(): Promise<void> {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const portParam = params.get("port");
     const core = params.get("core");
-    client = new CameraClient({
+    client = new BrowserCamera({
         start: {
             relayUrl: `${scheme}://${location.host}/matter?token=${encodeURIComponent(token)}`,
             storageName: identity.name,
@@ -260,7 +260,7 @@ async function main(): Promise<void> {
 declare global {
     interface Window {
         mwp: {
-            client: () => CameraClient | undefined;
+            client: () => BrowserCamera | undefined;
             status: () => CameraStatus | undefined;
             stats: () => Promise<BrowserSessionStats[]>;
             lastStats: () => BrowserSessionStats[];

@@ -9,6 +9,7 @@
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseRelayArgs, RELAY_USAGE, RelayArgumentError, type RelayArgs } from "../relay/cli-options.js";
+import { PAGE_DIR } from "./build-page.js";
 import { onStopSignals, parseOrExit } from "./process.js";
 
 const args: RelayArgs = parseOrExit("relay", RELAY_USAGE, () => parseRelayArgs(process.argv.slice(2)), error => error instanceof RelayArgumentError);
@@ -17,7 +18,7 @@ if (args.help) {
     process.exit(0);
 }
 
-const staticDir = resolve(args.staticDir);
+const staticDir = args.staticDir === undefined ? PAGE_DIR : resolve(args.staticDir);
 const info = await stat(staticDir).catch(() => undefined);
 if (!info?.isDirectory()) {
     console.error(`relay: static directory ${staticDir} does not exist; build the page first or pass --static DIR`);

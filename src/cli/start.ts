@@ -24,9 +24,13 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildPage, PAGE_DIR } from "./build-page.js";
+import { buildPage, FROM_SOURCES, PAGE_DIR } from "./build-page.js";
 import { onStopSignals } from "./process.js";
 import { parseRelayArgs, RELAY_USAGE, RelayArgumentError, type RelayArgs } from "../relay/cli-options.js";
+import type { CameraStatus } from "../../worker/protocol.js";
+
+/** What this program reads of the page's `window.mwp` handle (web/main.ts). */
+type PageWindow = Window & { mwp?: { status(): CameraStatus | undefined; problems(): string[] } };
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const DIST = PAGE_DIR;
@@ -69,8 +73,9 @@ function parse(argv: string[]): StartArgs {
         cameras: 1,
         source: "pattern",
         mdns: undefined,
-        // under the git-ignored dist/, and not in .camera-storage (the Node camera's --factory-reset deletes that)
-        profileDir: join(ROOT, "dist", "chromium-profile"),
+        // in a checkout under the git-ignored dist/; from an installed package in the working
+        // directory; never in .camera-storage (the Node camera's --factory-reset deletes that)
+        profileDir: FROM_SOURCES ? join(ROOT, "dist", "chromium-profile") : join(process.cwd(), ".matter-webrtc-provider", "chromium-profile"),
         rebuild: false,
         certification: false,
     };
@@ -122,7 +127,7 @@ function parse(argv: string[]): StartArgs {
             process.exit(0);
         }
         // the page is ours: serve the build, wherever start was run from
-        if (!rest.some(a => a.startsWith("--static"))) relay.staticDir = DIST;
+        relay.staticDir ??= DIST;
         return { ...args, relay };
     } catch (error) {
         if (error instanceof RelayArgumentError) fail(error.message);
@@ -131,9 +136,11 @@ function parse(argv: string[]): StartArgs {
 }
 
 const args = parse(process.argv.slice(2));
-execFileSync(process.execPath, [join(ROOT, "src", "cli", "build-if-missing.mjs")], { cwd: ROOT, stdio: "inherit" });
+// an installed package carries its WASM profiles and page, built when it was packed
+if (FROM_SOURCES) execFileSync(process.execPath, [join(ROOT, "src", "cli", "build-if-missing.mjs")], { cwd: ROOT, stdio: "inherit" });
 const built = await buildPage({ force: args.rebuild, log: line => console.log(`start: ${line}`) });
 if (built !== undefined) console.log(`start: page built in ${(built / 1000).toFixed(1)} s`);
+if (!existsSync(join(DIST, "index.html"))) fail(`the page is missing from ${DIST}`);
 
 // the relay's host sockets run matter.js' Node network: keep its per-socket debug lines out
 const { Logger } = await import("@matter/main");
@@ -184,7 +191,9 @@ onStopSignals("start", async () => {
 
 async function runHeadless(url: string, options: StartArgs): Promise<() => Promise<void>> {
     if (!existsSync(CHROMIUM_PATH)) fail(`--headless needs Chromium at ${CHROMIUM_PATH} (apt-get install --no-install-recommends chromium, or set CHROMIUM_PATH)`);
-    const { chromium } = await import("playwright-core");
+    const { chromium } = await import("playwright-core").catch((error: unknown) => {
+        throw new Error(`--headless needs playwright-core (npm install playwright-core): ${error instanceof Error ? error.message : String(error)}`);
+    });
     const { default: encodeQR } = await import("qr");
     if (args.relay.port === 0) console.log("start: note: with --port 0 the page's origin changes every run, so each run is a new, uncommissioned camera");
     const context = await chromium.launchPersistentContext(options.profileDir, {
@@ -203,13 +212,13 @@ async function runHeadless(url: string, options: StartArgs): Promise<() => Promi
         });
         await page.goto(`${url}&source=${options.source}`);
         try {
-            await page.waitForFunction(() => window.mwp?.status()?.state === "online", null, { timeout: 60_000 });
+            await page.waitForFunction(() => (window as PageWindow).mwp?.status()?.state === "online", null, { timeout: 60_000 });
         } catch {
-            const problems = await page.evaluate(() => window.mwp?.problems() ?? []).catch(() => []);
+            const problems = await page.evaluate(() => (window as PageWindow).mwp?.problems() ?? []).catch((): string[] => []);
             console.error(`start: tab ${n} did not come online: ${problems.join("; ") || "no reason given"}`);
             continue;
         }
-        const status = await page.evaluate(() => window.mwp.status());
+        const status = await page.evaluate(() => (window as PageWindow).mwp?.status());
         if (status === undefined) continue;
         const name = `${status.storageName} (Matter port ${status.port})`;
         if (status.commissioned) {

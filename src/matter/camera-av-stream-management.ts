@@ -51,7 +51,8 @@
  *   hard-codes "not null" as well).
  * - Ending WebRTC sessions when a privacy mode turns on (spec: End with reason PrivacyMode) is the
  *   provider's job, triggered by `streamContextChanged`.
- * - CaptureSnapshot asks the installed `SnapshotSource` for the current frame at the requested
+ * - CaptureSnapshot asks the installed `SnapshotSource` (else the snapshot of the `WebRtcService`'s
+ *   media host) for the current frame at the requested
  *   resolution clamped into the stream's MinResolution..MaxResolution (so the image always fits
  *   the range the controller allocated), at the stream's Quality, lowered (up to four tries) until
  *   the JPEG fits the response (matter.js sends one TCP message of at most 64,000 bytes: a
@@ -73,6 +74,7 @@ import { Status, StatusResponseError, StreamUsage } from "@matter/main/types";
 import type { StreamContext } from "../engine/core.js";
 import { WebRtcEngine } from "../engine/engine.js";
 import { StreamKind, type StreamReference } from "../engine/types.js";
+import { WebRtcService } from "./webrtc-service.js";
 import {
     DEFAULT_STREAM_ID,
     checkAllocatableUsage,
@@ -304,9 +306,20 @@ export class CameraAvStreamServer extends Base {
         if (this.state.hardPrivacyModeOn !== on) this.state.hardPrivacyModeOn = on;
     }
 
-    /** Installs (or, with undefined, removes) the producer of CaptureSnapshot images. */
+    /**
+     * Installs (or, with undefined, removes) the producer of CaptureSnapshot images. Without one,
+     * the media host of the node's `WebRtcService` answers when it can take snapshots.
+     */
     setSnapshotSource(source: SnapshotSource | undefined): void {
         this.internal.snapshotSource = source;
+    }
+
+    /** The snapshot of the `WebRtcService`'s media host, as a SnapshotSource (undefined when it has none). */
+    #mediaSnapshotSource(): SnapshotSource | undefined {
+        const media = this.env.maybeGet(WebRtcService)?.media;
+        const snapshot = media?.snapshot;
+        if (media === undefined || snapshot === undefined) return undefined;
+        return request => snapshot.call(media, request.requestedResolution, request.quality);
     }
 
     /**
@@ -590,7 +603,7 @@ export class CameraAvStreamServer extends Base {
         // image must fit the exchange it goes back on, so quality gives way before size does
         const exchangeLimit = hasRemoteActor(this.context) ? this.context.exchange.maxPayloadSize - SNAPSHOT_RESPONSE_OVERHEAD : MAX_SNAPSHOT_BYTES;
         const maxBytes = Math.min(MAX_SNAPSHOT_BYTES, exchangeLimit);
-        const source = this.internal.snapshotSource;
+        const source = this.internal.snapshotSource ?? this.#mediaSnapshotSource();
         let image: SnapshotImage;
         if (source === undefined) {
             image = { data: snapshotFixtureJpeg(), width: SNAPSHOT_FIXTURE_WIDTH, height: SNAPSHOT_FIXTURE_HEIGHT };

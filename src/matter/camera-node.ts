@@ -2,15 +2,16 @@
  * The camera node factory: a matter.js ServerNode that is a Matter camera (device type 0x0142)
  * with the WebRTC Transport Provider on endpoint 1, driven by the WASM engine.
  *
- * It puts the pieces together, each owning one job:
- * - the engine (`WebRtcEngine` over the WASM core) is registered as a service of the node's
- *   environment, where `WebRtcProviderServer` (commands, CurrentSessions) and
- *   `CameraAvStreamServer` (streams, privacy, reference counts) find it in `initialize`;
- * - the media plane is any `MediaHost` (`NodeMediaHost`, or the browser page's host across the
- *   worker boundary), turned into the engine's hooks by `MediaHostHooks`;
- * - `RequestorTransport` carries the engine's outbound snapshots to the controller, drained one at
- *   a time by the engine's loop while the node runs;
- * - a once-a-second tick ends sessions whose Offer is overdue (30 s).
+ * It is the ready-made use of the public pieces, which an application with a node of its own
+ * combines the same way:
+ * - `WebRtcService` (installed on the node before the endpoint is added) registers the engine
+ *   (`WebRtcEngine` over the WASM core) as a service of the node's environment, where
+ *   `WebRtcProviderServer` (commands, CurrentSessions) and `CameraAvStreamServer` (streams,
+ *   privacy, reference counts, snapshots) find it in `initialize`; it turns the media plane — any
+ *   `MediaHost` (`NodeMediaHost`, or the browser page's host across the worker boundary) — into
+ *   the engine's hooks and, while the node is online, carries the engine's outbound invokes to
+ *   controllers and ends sessions whose Offer is overdue (30 s);
+ * - the camera endpoint (device type 0x0142) carries both behaviors.
  *
  * Two modes (`certification`): the default keeps video and audio stream 0 allocated for real
  * controllers that never allocate; certification mode starts with empty stream lists.
@@ -23,26 +24,37 @@
 import { Endpoint, Environment, ServerNode, VendorId } from "@matter/main";
 import { CameraDevice } from "@matter/main/devices/camera";
 import { DeviceTypeId } from "@matter/main/types";
-import { Core, MediaHostHooks, WebRtcEngine, type CoreSource, type EngineOptions, type MediaHost } from "../engine/index.js";
+import type { CoreSource, EngineOptions, MediaHost, MediaHostHooks, WebRtcEngine } from "../engine/index.js";
 import { CameraAvStreamServer } from "./camera-av-stream-management.js";
-import { RequestorTransport, type RequestorTransportOptions } from "./requestor-transport.js";
+import { checkIdentityOptions } from "./options.js";
+import type { RequestorTransportOptions } from "./requestor-transport.js";
 import { WebRtcProviderServer } from "./webrtc-provider-server.js";
+import { WebRtcService } from "./webrtc-service.js";
 
 export interface CameraNodeOptions {
     /** The media plane: one WebRTC peer per session (`NodeMediaHost`, a browser page's host, ...). */
     media: MediaHost;
     /** The WASM core: a profile name or a compiled module / bytes / URL. */
     core?: CoreSource;
-    /** Node id in storage (several cameras in one process need distinct ids). */
+    /** Node id in storage (several cameras in one process need distinct ids). Default `"camera"`. */
     id?: string;
+    /** The matter.js environment (storage, crypto, network). Default: `Environment.default`. */
     environment?: Environment;
+    /** Matter UDP/TCP port, 0–65535 (0: any free port). Default 5540. */
     port?: number;
+    /** Setup passcode, 1–99999998 without the trivial ones Matter forbids. Default 20202021. */
     passcode?: number;
+    /** 12-bit discriminator, 0–4095. Default 3840. */
     discriminator?: number;
+    /** Vendor id, 1–0xFFFE. Default 0xFFF1 (a test vendor). */
     vendorId?: number;
+    /** Product id, 1–0xFFFF. Default 0x8001. */
     productId?: number;
+    /** Product name and node label, at most 32 characters. Default "Virtual Camera". */
     productName?: string;
+    /** Retries and timeouts of the invokes to controllers. */
     transport?: RequestorTransportOptions;
+    /** Errors nobody else can be told about (a failed send, a failed cleanup hook). */
     onError?: EngineOptions["onError"];
     /** Media-plane lines worth a log (a session's peer ended by itself, a candidate dropped). */
     onLog?: (line: string) => void;
@@ -58,61 +70,63 @@ export interface CameraNodeOptions {
 export const CAMERA_ENDPOINT = 1;
 
 export class CameraNode {
-    readonly #abort = new AbortController();
-    #ticker: ReturnType<typeof setInterval> | undefined;
-    #drain: Promise<void> | undefined;
-
     private constructor(
         readonly node: ServerNode,
         readonly camera: Endpoint,
-        readonly engine: WebRtcEngine,
-        readonly media: MediaHost,
-        readonly hooks: MediaHostHooks,
-        readonly transportOptions: RequestorTransportOptions | undefined,
+        /** The node's WebRTC runtime (engine, media hooks, outbound loop). */
+        readonly service: WebRtcService,
     ) {}
 
     static async create(options: CameraNodeOptions): Promise<CameraNode> {
-        const core = await Core.load(options.core ?? "default");
-        const media = options.media;
-        const hooks = new MediaHostHooks(media, options.onLog === undefined ? {} : { onLog: options.onLog });
-        const engine = new WebRtcEngine(core, hooks, { onError: options.onError });
-        hooks.attach(engine);
-        await media.attachEvents(hooks.events);
-
+        checkIdentityOptions("CameraNode", options);
+        const id = options.id ?? "camera";
+        const productName = options.productName ?? "Virtual Camera";
         const node = await ServerNode.create({
-            id: options.id ?? "camera",
+            id,
             ...(options.environment ? { environment: options.environment } : {}),
             network: { port: options.port ?? 5540, tcp: true },
             commissioning: { passcode: options.passcode ?? 20202021, discriminator: options.discriminator ?? 3840 },
-            productDescription: { name: options.productName ?? "Virtual Camera", deviceType: DeviceTypeId(CameraDevice.deviceType) },
+            productDescription: { name: productName, deviceType: DeviceTypeId(CameraDevice.deviceType) },
             basicInformation: {
                 vendorName: "matter-webrtc-provider",
                 vendorId: VendorId(options.vendorId ?? 0xfff1),
-                productName: options.productName ?? "Virtual Camera",
+                productName,
                 productId: options.productId ?? 0x8001,
-                nodeLabel: options.productName ?? "Virtual Camera",
-                serialNumber: `mwp-${options.id ?? "camera"}`,
+                nodeLabel: productName,
+                serialNumber: `mwp-${id}`,
             },
         });
         // the behaviors find the engine in `initialize`, so it is in place before the endpoint is added
-        node.env.set(WebRtcEngine, engine);
+        const service = await WebRtcService.install(node, {
+            media: options.media,
+            ...(options.core === undefined ? {} : { core: options.core }),
+            ...(options.transport === undefined ? {} : { transport: options.transport }),
+            ...(options.onError === undefined ? {} : { onError: options.onError }),
+            ...(options.onLog === undefined ? {} : { onLog: options.onLog }),
+        });
         const streams = CameraAvStreamServer.set({ defaultStreams: options.certification !== true });
         const camera = await node.add(new Endpoint(CameraDevice.with(streams, WebRtcProviderServer), { id: "camera", number: CAMERA_ENDPOINT }));
-        const snapshot = media.snapshot?.bind(media);
-        if (snapshot !== undefined) {
-            await camera.act(agent =>
-                agent.get(CameraAvStreamServer).setSnapshotSource(request => snapshot(request.requestedResolution, request.quality)),
-            );
-        }
-        return new CameraNode(node, camera, engine, media, hooks, options.transport);
+        return new CameraNode(node, camera, service);
     }
 
-    /** Brings the node online (advertising when uncommissioned) and starts the outbound loop. */
+    /** The engine (session table, command path, outbound queue). */
+    get engine(): WebRtcEngine {
+        return this.service.engine;
+    }
+
+    /** The media host given to {@link CameraNode.create}. */
+    get media(): MediaHost {
+        return this.service.media;
+    }
+
+    /** The media host as the engine's hooks. */
+    get hooks(): MediaHostHooks {
+        return this.service.hooks;
+    }
+
+    /** Brings the node online (advertising when uncommissioned); the outbound loop runs while it is. */
     async start(): Promise<void> {
         await this.node.start();
-        const transport = new RequestorTransport(this.node, this.engine, this.transportOptions);
-        this.#drain = this.engine.run(transport, this.#abort.signal);
-        this.#ticker = setInterval(() => this.engine.expireOffers(), 1000);
     }
 
     get pairingCodes(): { manualPairingCode: string; qrPairingCode: string } {
@@ -124,11 +138,7 @@ export class CameraNode {
     }
 
     async close(): Promise<void> {
-        this.#abort.abort();
-        this.hooks.close();
-        if (this.#ticker !== undefined) clearInterval(this.#ticker);
+        await this.service.close();
         await this.node.close();
-        // an invoke still in flight ends with the node; do not wait out its timeout
-        await Promise.race([this.#drain, new Promise(resolve => setTimeout(resolve, 2_000).unref?.())]);
     }
 }

@@ -9,7 +9,8 @@ import { formatRange, parsePortRange, type PortRange } from "./policy.js";
 export interface RelayArgs {
     port: number;
     host: string;
-    staticDir: string;
+    /** Directory of the page to serve; undefined: the page built into this package (dist/web). */
+    staticDir: string | undefined;
     matterPorts: PortRange;
     token: string | undefined;
     allowedOrigins: string[];
@@ -19,7 +20,7 @@ export interface RelayArgs {
 export const RELAY_DEFAULTS: RelayArgs = {
     port: 8080,
     host: "127.0.0.1",
-    staticDir: "dist/web",
+    staticDir: undefined,
     matterPorts: { from: 5540, to: 5600 },
     token: undefined,
     allowedOrigins: [],
@@ -34,7 +35,7 @@ Open the printed page URL (it carries the token) in a browser on this machine.
 Options (--name value or --name=value):
   --port N               HTTP/WebSocket port (default ${RELAY_DEFAULTS.port}; 0 = any free port)
   --host ADDRESS         address to bind (default ${RELAY_DEFAULTS.host}; 0.0.0.0 exposes it to the LAN)
-  --static DIR           directory of the built page (default ${RELAY_DEFAULTS.staticDir})
+  --static DIR           directory of the page to serve (default: the camera page built into this package)
   --matter-ports A-B     ports the page's node may bind and connect to (default ${formatRange(RELAY_DEFAULTS.matterPorts)}; mDNS 5353 is added)
   --token TOKEN          access token (default: random at each start; at least 16 characters)
   --allow-origin ORIGIN  also accept WebSocket connections from this Origin (repeatable)

@@ -17,7 +17,7 @@ import { createSocket } from "node:dgram";
 import { createServer, type Server } from "node:net";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { WebSocket, WebSocketServer } from "ws";
-import { connectWithBackoff } from "../../src/relay/client/backoff.js";
+import { connectWithBackoff } from "../../src/relay/client/reconnect.js";
 import { WebSocketNetwork, type WebSocketLike } from "../../src/relay/client/websocket-network.js";
 import { decodeClientMessage, encodeRelayMessage, MAX_FRAME_SIZE, PROTOCOL_VERSION } from "../../src/relay/protocol.js";
 import { startRelay, type Relay } from "../../src/relay/server.js";

@@ -7,7 +7,9 @@
  *   the engine, the behaviors or the media hosts; `src/media` nothing from `src/matter`; the
  *   browser host nothing from the Node host and the other way round;
  * - the core stays inside the engine: no `engine.core` outside `src/engine`;
- * - a file in `src/` over 500 lines says in its header why it is one file (a `Size:` paragraph).
+ * - a file in `src/` over 500 lines says in its header why it is one file (a `Size:` paragraph);
+ * - the page's main thread does not load matter.js: nothing `web/main.ts` reaches imports
+ *   `@matter/*` (the node runs in the worker, which the page starts by URL, not by import).
  *
  * Imports are read with TypeScript's own pre-processor (`ts.preProcessFile`), so comments and
  * strings that look like imports are not counted. Limits: only relative specifiers are followed;
@@ -40,11 +42,11 @@ function resolveSpecifier(from: string, specifier: string, known: Set<string>): 
 
 const files = ROOMS.flatMap(room => sourceFiles(join(ROOT, room)));
 const known = new Set(files);
+const specifiers = new Map<string, string[]>(files.map(file => [file, ts.preProcessFile(readFileSync(file, "utf8"), true, true).importedFiles.map(f => f.fileName)]));
 const imports = new Map<string, string[]>(
     files.map(file => {
-        const info = ts.preProcessFile(readFileSync(file, "utf8"), true, true);
-        const targets = info.importedFiles
-            .map(f => f.fileName)
+        const targets = specifiers
+            .get(file)!
             .filter(name => name.startsWith("."))
             .map(name => resolveSpecifier(file, name, known))
             .filter((t): t is string => t !== undefined);
@@ -121,6 +123,19 @@ describe("code structure", () => {
             .filter(f => /\bengine\??\.core\b/.test(readFileSync(f, "utf8")))
             .map(rel);
         expect(reaching).toEqual([]);
+    });
+
+    it("keeps matter.js out of the page's main thread (it runs in the worker)", () => {
+        const reached = new Set<string>();
+        const visit = (file: string): void => {
+            if (reached.has(file)) return;
+            reached.add(file);
+            for (const target of imports.get(file) ?? []) visit(target);
+        };
+        visit(join(ROOT, "web", "main.ts"));
+        expect(reached.size).toBeGreaterThan(3);
+        const pulling = [...reached].filter(f => specifiers.get(f)!.some(name => name.startsWith("@matter/"))).map(rel);
+        expect(pulling).toEqual([]);
     });
 
     it(`says why a file in src/ is over ${SIZE_LIMIT} lines`, () => {

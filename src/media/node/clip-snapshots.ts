@@ -98,7 +98,8 @@ interface Pending {
     height: number;
 }
 
-const WORKER_URL = new URL("./clip-snapshots-worker.ts", import.meta.url);
+// the entry beside this module: .ts in a checkout (tsx), .js in the built package
+const WORKER_URL = import.meta.url.endsWith(".ts") ? new URL("./clip-snapshots-worker.ts", import.meta.url) : new URL("./clip-snapshots-worker.js", import.meta.url);
 
 export class ClipSnapshots {
     readonly fps: number;

@@ -11,7 +11,7 @@
  *
  * Relay loss: pending requests reject, TCP connections end with `TcpDisconnectError`, UDP sends
  * reject, and `closed` resolves with the WebSocket close code and reason. Sockets are not
- * re-established: the application restarts its node on a fresh network (`connectWithBackoff` in backoff.ts).
+ * re-established: the application restarts its node on a fresh network (`connectWithBackoff` in reconnect.ts).
  * `close()` closes the WebSocket; the relay then closes every socket of this network.
  */
 

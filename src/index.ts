@@ -13,6 +13,8 @@
  *   `BrowserMediaHost` (`matter-webrtc-provider/browser`).
  *
  * The engine and the core themselves are `matter-webrtc-provider/engine`.
+ *
+ * @module matter-webrtc-provider
  */
 
 export { CAMERA_ENDPOINT, CameraNode, type CameraNodeOptions } from "./matter/camera-node.js";
@@ -21,6 +23,7 @@ export { WebRtcProviderServer } from "./matter/webrtc-provider-server.js";
 export {
     CameraAvStreamServer,
     MAX_SNAPSHOT_BYTES,
+    type SnapshotStreamModifyRequest,
     type ReferenceSource,
     type SnapshotImage,
     type SnapshotSource,

@@ -26,6 +26,7 @@ import type { MediaLogEntry } from "../src/media/browser/types.js";
 import { backoffDelay } from "../src/relay/client/backoff.js";
 import type { CameraStatus, CameraWorkerApi, SessionEndInfo, StartOptions, WorkerEvents } from "./protocol.js";
 
+/** Options of {@link BrowserCamera}: how the worker starts, the callbacks for a UI, and where the worker and media host come from. */
 export interface BrowserCameraOptions {
     /** What the worker starts with: relay URL (with its token), storage name, port, core, mode. */
     start: StartOptions;
@@ -51,6 +52,11 @@ const MIN_DELAY_MS = 500;
 const MAX_DELAY_MS = 30_000;
 const PROFILES = ["tiny", "default", "large"];
 
+/**
+ * A browser tab as a Matter camera: starts this package's camera worker, gives it the page's
+ * {@link BrowserMediaHost}, and keeps the camera running (`run`), starting it again with backoff
+ * after a failed start or a lost relay connection.
+ */
 export class BrowserCamera {
     /** The module Worker running the Matter node. */
     readonly worker: Worker;

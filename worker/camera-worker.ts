@@ -18,6 +18,8 @@
  * Relay loss: the WebSocket's `closed` fires → the node is closed (bounded), the page's peers are
  * closed, `relayLost` is reported. The page calls `start` again (with backoff); the node comes back
  * from IndexedDB on its stored fabrics and port.
+ *
+ * @module matter-webrtc-provider/worker
  */
 
 import * as Comlink from "comlink";

@@ -10,6 +10,8 @@
  * The page needs the relay (`npx matter-webrtc-provider relay`, or `startRelay` from
  * `matter-webrtc-provider/relay`) for its Matter UDP/TCP, and a secure context (https or
  * localhost) for WebCrypto.
+ *
+ * @module matter-webrtc-provider/browser
  */
 
 export { BrowserCamera, checkStartOptions, type BrowserCameraOptions } from "./browser-camera.js";

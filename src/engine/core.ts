@@ -8,6 +8,9 @@
  * detach. Bytes handed out are copies, because the buffers are reused by the next call.
  *
  * One `Core` is single-threaded and synchronous; the async orchestration lives in `WebRtcEngine`.
+ *
+ * Size: one short method per core operation over one module's exports; most of the length is the
+ * doc comments of a public class, and splitting it would split the one facade.
  */
 
 import type { CoreExports } from "./exports.js";
@@ -26,41 +29,87 @@ import {
 } from "./types.js";
 
 /** What phase 1 of a command decided. */
-export const Action = { Hook: 1, Respond: 2, Done: 3 } as const;
+export const Action = {
+    /** Run the media hook, then commit (`commit*`) or give the reservation up (`abortPending`). */
+    Hook: 1,
+    /** The response is ready without a hook (a SolicitOffer over capacity): send `response()`. */
+    Respond: 2,
+    /** Nothing to do: the command succeeds as is (a duplicate ProvideAnswer). */
+    Done: 3,
+} as const;
+/** The union of the `Action` values, as a type. */
 export type Action = (typeof Action)[keyof typeof Action];
 
+/** The outcome of phase 1 of a provider command (`Core.decide`). */
 export interface Decision {
+    /** SUCCESS, or the status the command answers with (the table is then unchanged). */
     status: Status;
+    /** The session the command concerns (0 when it failed). */
     sessionId: number;
+    /** What the engine does next; 0 when the command failed. */
     action: Action | 0;
 }
 
 /** Capacities of the loaded profile (rs-matter's const generics and the core's own bounds). */
 export interface Capacities {
+    /** Rows of the session table (`N_SESSIONS`): concurrent WebRTC sessions on the device. */
     sessions: number;
+    /** Longest SDP in bytes (`SDP_LEN`); a longer one is RESOURCE_EXHAUSTED, never cut. */
     sdpLen: number;
+    /** Bytes of the outbound snapshot buffer (`OUT_LEN`): one encoded Requestor command. */
     outLen: number;
+    /** Longest local ICE candidate in bytes (`CAND_LEN`). */
     candLen: number;
+    /** Local ICE candidates that can wait for an outbound batch, shared by all sessions (`MAX_CAND`). */
     maxCand: number;
+    /** Largest inbound command payload in bytes (`IN_LEN`). */
     inLen: number;
+    /** Allocated streams the core can mirror, per kind (`MAX_STREAMS`). */
     streamsPerKind: number;
+    /** Remote candidates taken from one ProvideICECandidates (`MAX_IN_CAND`). */
     inboundCandidates: number;
+    /** Longest SDP media id kept with a local candidate (`MID_LEN`). */
     midLen: number;
+    /** Provider-initiated Ends that can wait to be sent (`END_CAP`). */
     pendingEnds: number;
 }
 
+/**
+ * What CameraAvStreamManagement tells the provider: the allocated streams, StreamUsagePriorities,
+ * the privacy switches and whether UTC time is known. The command checks read it.
+ */
 export interface StreamContext {
-    videoStreams: { id: number; usage: StreamUsage }[];
-    audioStreams: { id: number; usage: StreamUsage }[];
+    /** Allocated video streams: id and usage. */
+    videoStreams: {
+        /** The VideoStreamID. */
+        id: number;
+        /** The stream's usage. */
+        usage: StreamUsage;
+    }[];
+    /** Allocated audio streams: id and usage. */
+    audioStreams: {
+        /** The AudioStreamID. */
+        id: number;
+        /** The stream's usage. */
+        usage: StreamUsage;
+    }[];
     /** StreamUsagePriorities, most preferred first. */
     streamUsagePriorities: StreamUsage[];
+    /** HardPrivacyModeOn (the physical switch): no session of any usage; live ones end with PrivacyMode. */
     hardPrivacyModeOn: boolean;
+    /** SoftRecordingPrivacyModeEnabled: no Recording or Analysis sessions. */
     softRecordingPrivacyModeEnabled: boolean;
+    /** SoftLivestreamPrivacyModeEnabled: no LiveView sessions. */
     softLivestreamPrivacyModeEnabled: boolean;
     /** Time Synchronization's UTCTime is null (turns:/stuns: ICE servers are then refused). */
     utcTimeNull: boolean;
 }
 
+/**
+ * What became of a local ICE candidate offered to the core: `accepted` (it waits for a batch), `full`
+ * (the pool is full; offer it again later), `too-long` (it can never fit, or is malformed) or
+ * `no-session` (the session is not live).
+ */
 export type CandidateAdmission = "accepted" | "full" | "too-long" | "no-session";
 
 const STATES: Record<number, SessionState> = {
@@ -73,7 +122,13 @@ const STATES: Record<number, SessionState> = {
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 const encoder = new TextEncoder();
 
+/**
+ * One instance of the WASM core: the session table, command checks, TLV encoding and outbound
+ * snapshots of one camera. Most applications use it through {@link WebRtcEngine}; `Core` is the
+ * synchronous layer below, for tests, measurements and hosts of their own.
+ */
 export class Core {
+    /** The loaded profile's capacities, read once from the module. */
     readonly capacities: Capacities;
     readonly #x: CoreExports;
     readonly #bytes: Uint8Array;
@@ -104,6 +159,7 @@ export class Core {
         };
     }
 
+    /** Compiles and instantiates a core from a profile name, a URL, or the module's bytes. */
     static async load(source: CoreSource = "default"): Promise<Core> {
         return new Core(await instantiateCore(await compileCore(source)));
     }
@@ -164,15 +220,22 @@ export class Core {
         return { status: Status.Success, sessionId: x.actSession(), action: x.actAction() as Action };
     }
 
+    /**
+     * The SolicitOffer hook succeeded: the session goes live owing an Offer (within 30 s of
+     * `nowSeconds` when `deferred`) and the response is encoded for `response()`.
+     */
     commitSolicitOffer(sessionId: number, deferred: boolean, nowSeconds: number): Status {
         return this.#x.commitSolicitOffer(sessionId, deferred ? 1 : 0, nowSeconds >>> 0) as Status;
     }
+    /** The ProvideOffer hook succeeded: a new session goes live (a re-offer replaces its terms); the response is encoded. */
     commitProvideOffer(sessionId: number): Status {
         return this.#x.commitProvideOffer(sessionId) as Status;
     }
+    /** The ProvideAnswer hook succeeded: the session is established. */
     commitProvideAnswer(sessionId: number): Status {
         return this.#x.commitProvideAnswer(sessionId) as Status;
     }
+    /** The hook failed: a reserved row is freed, a staged re-offer or answer dropped; the table is as before the command. */
     abortPending(sessionId: number): Status {
         return this.#x.abortPending(sessionId) as Status;
     }
@@ -182,6 +245,7 @@ export class Core {
     }
 
     // ── arguments of the decided command ──────────────────────────────────────────────────────
+    /** The decided SolicitOffer's or ProvideOffer's parameters for the media hook (streams resolved, ICE servers decoded). */
     offerParams(sessionId: number, fabricIndex: number, peerNodeId: bigint): OfferParams {
         const x = this.#x;
         const videoStreams: number[] = [];
@@ -223,9 +287,11 @@ export class Core {
         if (policyLen >= 0) params.iceTransportPolicy = this.#text(x.argPolicyPtr(), policyLen);
         return params;
     }
+    /** The SDP of the decided ProvideOffer or ProvideAnswer. */
     sdp(): string {
         return this.#text(this.#x.argSdpPtr(), this.#x.argSdpLen() >>> 0);
     }
+    /** The remote candidates of the decided ProvideICECandidates. */
     candidates(): IceCandidate[] {
         const x = this.#x;
         const list: IceCandidate[] = [];
@@ -240,11 +306,13 @@ export class Core {
         }
         return list;
     }
+    /** The reason of the decided EndSession. */
     endReason(): EndReason {
         return this.#x.argReason() as EndReason;
     }
 
     // ── stream context ────────────────────────────────────────────────────────────────────────
+    /** Mirrors an allocated stream; ALREADY_EXISTS for a known id, RESOURCE_EXHAUSTED past `streamsPerKind`. */
     addStream(kind: StreamKind, id: number, usage: StreamUsage): Status {
         return this.#x.streamAdd(kind, id, usage) as Status;
     }
@@ -252,7 +320,15 @@ export class Core {
     removeStream(kind: StreamKind, id: number): Status {
         return this.#x.streamRemove(kind, id) as Status;
     }
-    streams(kind: StreamKind): { id: number; usage: StreamUsage; references: number }[] {
+    /** The mirrored streams of a kind, in allocation order, with the sessions using each. */
+    streams(kind: StreamKind): {
+        /** The stream id. */
+        id: number;
+        /** The stream's usage. */
+        usage: StreamUsage;
+        /** Live sessions using the stream. */
+        references: number;
+    }[] {
         const x = this.#x;
         const list = [];
         for (let i = 0; i < x.streamCount(kind); i++) {
@@ -275,6 +351,7 @@ export class Core {
         }
         return list;
     }
+    /** Mirrors StreamUsagePriorities (up to four distinct usages, most preferred first); the usages it lists are the supported ones. */
     setStreamUsagePriorities(priorities: readonly StreamUsage[]): Status {
         let packed = 0;
         priorities.forEach((usage, i) => (packed |= (usage & 0xff) << (i * 8)));
@@ -284,11 +361,13 @@ export class Core {
     setPrivacy(hard: boolean, softRecording: boolean, softLivestream: boolean): number {
         return this.#x.setPrivacy(hard ? 1 : 0, softRecording ? 1 : 0, softLivestream ? 1 : 0);
     }
+    /** Whether UTC time is unknown; while it is, `turns:`/`stuns:` ICE servers are refused (certificates cannot be checked). */
     setUtcTimeNull(isNull: boolean): void {
         this.#x.setUtcTimeNull(isNull ? 1 : 0);
     }
 
     // ── the table ─────────────────────────────────────────────────────────────────────────────
+    /** The live session `id` (any fabric), or undefined for an unknown or merely reserved id. */
     session(id: number): SessionInfo | undefined {
         const x = this.#x;
         const state = STATES[x.sessionState(id)];
@@ -325,15 +404,19 @@ export class Core {
         const len = this.#x.encodeSessions(fabricIndex);
         return this.#slice(this.#x.respPtr(), Math.max(len, 0));
     }
+    /** A fabric left: its sessions and unsent Ends go without an End (nothing can reach it). Returns how many rows went. */
     removeFabric(fabricIndex: number): number {
         return this.#x.removeFabric(fabricIndex);
     }
+    /** The camera ends a live session itself: the row goes and an End is queued for `snapEnd`. */
     endByProvider(sessionId: number, reason: EndReason): Status {
         return this.#x.endByProvider(sessionId, reason) as Status;
     }
+    /** Ends every session whose owed Offer is overdue at `nowSeconds` (InviteTimeout); returns how many. */
     expireOffers(nowSeconds: number): number {
         return this.#x.expireOffers(nowSeconds >>> 0);
     }
+    /** Back to the state right after instantiation: no sessions, streams, candidates or pending Ends. */
     reset(): void {
         this.#x.reset();
     }
@@ -348,20 +431,25 @@ export class Core {
         const { read, written } = encoder.encodeInto(text, this.#stage);
         return read < text.length ? -1 : written;
     }
+    /** Encodes the session's Offer into the snapshot; RESOURCE_EXHAUSTED when the SDP does not fit `sdpLen`. */
     snapOffer(sessionId: number, sdp: string): Status {
         const len = this.#stageText(sdp);
         return this.#x.snapOffer(sessionId, len < 0 ? this.#stage.length + 1 : len) as Status;
     }
+    /** Encodes the session's Answer into the snapshot; RESOURCE_EXHAUSTED when the SDP does not fit `sdpLen`. */
     snapAnswer(sessionId: number, sdp: string): Status {
         const len = this.#stageText(sdp);
         return this.#x.snapAnswer(sessionId, len < 0 ? this.#stage.length + 1 : len) as Status;
     }
+    /** Encodes as many of the session's waiting local candidates as fit, oldest first (an empty snapshot when none wait). */
     snapIce(sessionId: number): Status {
         return this.#x.snapIce(sessionId) as Status;
     }
+    /** Encodes the End queued for the session and releases its record; NOT_FOUND when none is queued. */
     snapEnd(sessionId: number): Status {
         return this.#x.snapEnd(sessionId) as Status;
     }
+    /** Offers a local ICE candidate of a live session to the outbound pool. */
     admitCandidate(sessionId: number, candidate: IceCandidate): CandidateAdmission {
         const c = encoder.encodeInto(candidate.candidate, this.#candStage);
         const candLen = c.read < candidate.candidate.length ? this.#candStage.length + 1 : c.written;
@@ -383,11 +471,25 @@ export class Core {
                 return "too-long";
         }
     }
+    /** Local candidates of the session waiting for an outbound batch. */
     candidatesWaiting(sessionId: number): number {
         return this.#x.candPending(sessionId);
     }
     /** The last snapshot: its bytes (a copy) and where it goes. */
-    snapshot(): { command: number; sessionId: number; fabricIndex: number; peerNodeId: bigint; endpointId: number; fields: Uint8Array } {
+    snapshot(): {
+        /** The Requestor command id (see {@link RequestorCommand}); -1 when there is no snapshot. */
+        command: number;
+        /** The session the command is about. */
+        sessionId: number;
+        /** The fabric to send it on. */
+        fabricIndex: number;
+        /** The controller to send it to. */
+        peerNodeId: bigint;
+        /** The controller's Requestor endpoint. */
+        endpointId: number;
+        /** The command's TLV fields, as they go on the wire. */
+        fields: Uint8Array;
+    } {
         const x = this.#x;
         return {
             command: x.outCommand(),
@@ -401,7 +503,21 @@ export class Core {
 
     // ── change events ─────────────────────────────────────────────────────────────────────────
     /** Drains the events of the last calls; `overflow` means some were lost (host must resync). */
-    takeEvents(): { events: { kind: number; sessionId: number; reason: number; cause: number }[]; overflow: boolean } {
+    takeEvents(): {
+        /** The change events in the order they happened. */
+        events: {
+            /** 1 added, 2 updated, 3 removed, 4 End queued. */
+            kind: number;
+            /** The session the event is about. */
+            sessionId: number;
+            /** The end reason of a removal or a queued End. */
+            reason: number;
+            /** Who caused a removal: 0 the peer, 1 the provider, 2 the fabric left. */
+            cause: number;
+        }[];
+        /** Some events were lost: resynchronise from the table. */
+        overflow: boolean;
+    } {
         const x = this.#x;
         const events = [];
         for (let i = 0; i < x.eventCount(); i++) {

@@ -50,17 +50,21 @@ import {
 
 /** Result of one provider command: the status for the wire and, on success, the response fields. */
 export interface InvokeResult {
+    /** The command's status: the core's decision, or the status of a hook that threw. */
     status: Status;
     /** TLV of SolicitOfferResponse / ProvideOfferResponse (anonymous structure). */
     response?: Uint8Array;
+    /** The session the command concerned, when it succeeded. */
     sessionId?: number;
 }
 
 /** Delivers one outbound invoke to the controller's Requestor cluster. */
 export interface OutboundTransport {
+    /** Sends the invoke's exact bytes; resolves once the controller accepted it, rejects when it could not be delivered. */
     send(invoke: OutboundInvoke): Promise<void>;
 }
 
+/** Options of {@link WebRtcEngine}. */
 export interface EngineOptions {
     /** Seconds clock for offer deadlines (default: wall clock). */
     now?: () => number;
@@ -74,6 +78,11 @@ const EV_REMOVED = 3;
 const EV_END_QUEUED = 4;
 const CAUSES: RemovalCause[] = ["peer", "provider", "fabric-removed"];
 
+/**
+ * The provider's command path and outbound queue around one {@link Core}: runs the five provider
+ * commands through the core and the media hooks, and sends outbound Requestor work in order
+ * through an {@link OutboundTransport}. One engine serves one camera node.
+ */
 export class WebRtcEngine implements OutboundSignal {
     readonly #core: Core;
     readonly #hooks: WebRtcHooks;
@@ -110,9 +119,11 @@ export class WebRtcEngine implements OutboundSignal {
     }
 
     // ── reading the table ─────────────────────────────────────────────────────────────────────
+    /** The loaded core profile's capacities (sessions, SDP length, ...). */
     get capacities(): Capacities {
         return this.#core.capacities;
     }
+    /** The live session `id` on any fabric, or undefined. */
     session(id: number): SessionInfo | undefined {
         return this.#core.session(id);
     }
@@ -125,7 +136,14 @@ export class WebRtcEngine implements OutboundSignal {
         return this.#core.currentSessionsTlv(fabricIndex);
     }
     /** Allocated streams of a kind as the core knows them, with their session counts. */
-    streams(kind: StreamKind): { id: number; usage: StreamUsage; references: number }[] {
+    streams(kind: StreamKind): {
+        /** The stream id. */
+        id: number;
+        /** The stream's usage. */
+        usage: StreamUsage;
+        /** Live sessions using the stream. */
+        references: number;
+    }[] {
         return this.#core.streams(kind);
     }
     /** The core's own consistency check of its table (0: consistent), for tests and diagnostics. */

@@ -25,10 +25,17 @@ export type SinkResult =
     /** It can never be sent (longer than CAND_LEN, or its session is gone): drop it. */
     | "rejected";
 
+/** The outbound batch that `takeIceCandidates` fills, one candidate at a time. */
 export interface IceCandidateSink {
+    /** Offers one local candidate to the batch; the result says whether to go on, keep it, or drop it. */
     push(candidate: IceCandidate): SinkResult;
 }
 
+/**
+ * The media plane as the engine sees it (rs-matter's media trait): inbound hooks run between a
+ * command's decision and its commit, outbound data is taken once after an {@link OutboundSignal}.
+ * Most hosts implement the simpler {@link MediaHost} instead, which {@link MediaHostHooks} adapts.
+ */
 export interface WebRtcHooks {
     /** A SolicitOffer was accepted for `sessionId`: start producing an Offer. */
     onSolicitOffer(sessionId: number, params: OfferParams): Promise<SolicitOutcome> | SolicitOutcome;
@@ -59,8 +66,11 @@ export interface WebRtcHooks {
 
 /** How hooks tell the engine that outbound work is ready (rs-matter's `next_outbound`). */
 export interface OutboundSignal {
+    /** The Offer for `sessionId` is ready: the engine takes it with `takeOfferSdp` and sends it. */
     offerReady(sessionId: number): void;
+    /** The Answer for `sessionId` is ready: the engine takes it with `takeAnswerSdp` and sends it. */
     answerReady(sessionId: number): void;
+    /** Local candidates of `sessionId` wait: the engine takes them with `takeIceCandidates` in batches. */
     iceCandidatesReady(sessionId: number): void;
     /** The media plane ends a session (peer failed, source lost): End is sent, the row removed. */
     endSession(sessionId: number, reason: EndReason): void;

@@ -6,6 +6,8 @@
  * simpler contract a WebRTC stack implements, which `MediaHostHooks` turns into those hooks. Nothing here imports
  * Node or browser APIs beyond web-standard globals (WebAssembly, TextEncoder, fetch), so the same
  * code runs in Node, a Web Worker and the page.
+ *
+ * @module matter-webrtc-provider/engine
  */
 
 export * from "./types.js";

@@ -19,11 +19,21 @@
 
 import type { CoreExports } from "./exports.js";
 
+/**
+ * The core's build profiles, smallest first: `tiny` (3 sessions, 2 KiB SDPs, one 64 KiB page),
+ * `default` (5 sessions, 16 KiB SDPs, one page) and `large` (16 sessions, 32 KiB SDPs, two pages).
+ */
 export const PROFILES = ["tiny", "default", "large"] as const;
+/** One of the {@link PROFILES}. */
 export type Profile = (typeof PROFILES)[number];
 
+/**
+ * Where a core comes from: a profile name (its `.wasm` inside this package), a URL, the module's
+ * bytes, or a module compiled already (the only form workerd accepts).
+ */
 export type CoreSource = Profile | URL | BufferSource | WebAssembly.Module;
 
+/** Whether `value` names one of the {@link PROFILES}. */
 export function isProfile(value: unknown): value is Profile {
     return typeof value === "string" && (PROFILES as readonly string[]).includes(value);
 }
@@ -51,6 +61,7 @@ async function readFileUrl(url: URL): Promise<Uint8Array<ArrayBuffer>> {
     return fs.readFile(url);
 }
 
+/** Compiles a core from any {@link CoreSource}; `file:` URLs are read with `node:fs`, others fetched (streaming when served as wasm). */
 export async function compileCore(source: CoreSource = "default"): Promise<WebAssembly.Module> {
     if (source instanceof WebAssembly.Module) return source;
     if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return WebAssembly.compile(source);
@@ -65,6 +76,7 @@ export async function compileCore(source: CoreSource = "default"): Promise<WebAs
     return WebAssembly.compile(await response.arrayBuffer());
 }
 
+/** Instantiates a compiled core (it imports nothing) and returns its raw exports; `Core` wraps them. */
 export async function instantiateCore(module: WebAssembly.Module): Promise<CoreExports> {
     const instance = await WebAssembly.instantiate(module, {});
     return instance.exports as unknown as CoreExports;

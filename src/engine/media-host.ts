@@ -18,12 +18,16 @@
 import type { IceCandidateSink, OutboundSignal, WebRtcHooks } from "./hooks.js";
 import type { EndReason, IceCandidate, OfferParams, OutboundWork, RemovalCause, SolicitOutcome } from "./types.js";
 
+/** @inline */
 type MaybePromise<T> = T | Promise<T>;
 
 /** An encoded image of the live source (CaptureSnapshot). */
 export interface MediaSnapshot {
+    /** The JPEG bytes. */
     data: Uint8Array;
+    /** Width in pixels: the size that was asked for. */
     width: number;
+    /** Height in pixels: the size that was asked for. */
     height: number;
 }
 
@@ -45,9 +49,28 @@ export interface MediaHost {
      * SolicitOffer: become the offerer and return the Offer, or `{ deferred: true }` and report it
      * later with `MediaEvents.offerReady` (within 30 s) or end it with `sessionFailed`.
      */
-    solicitOffer(sessionId: number, params: OfferParams): MaybePromise<{ sdp: string } | { deferred: true }>;
+    solicitOffer(
+        sessionId: number,
+        params: OfferParams,
+    ): MaybePromise<
+        | {
+              /** The local Offer. */
+              sdp: string;
+          }
+        | {
+              /** The Offer follows later through `MediaEvents.offerReady`. */
+              deferred: true;
+          }
+    >;
     /** ProvideOffer, a new session or a re-offer: answer `sdp` and return the Answer. */
-    answerOffer(sessionId: number, sdp: string, params: OfferParams): MaybePromise<{ sdp: string }>;
+    answerOffer(
+        sessionId: number,
+        sdp: string,
+        params: OfferParams,
+    ): MaybePromise<{
+        /** The local Answer. */
+        sdp: string;
+    }>;
     /** The controller's Answer to this host's Offer. */
     applyAnswer(sessionId: number, sdp: string): MaybePromise<void>;
     /** The controller's candidates (the host buffers them until it can use them). */

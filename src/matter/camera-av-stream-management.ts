@@ -133,8 +133,11 @@ const SENSOR_FPS = 30;
 
 /** The request of SnapshotStreamModify (cluster §11.2.8.11); matter.js 0.17.9 generates no type for it. */
 export interface SnapshotStreamModifyRequest {
+    /** The allocated snapshot stream to change. */
     snapshotStreamId: number;
+    /** Turns the watermark on or off (Watermark feature). */
     watermarkEnabled?: boolean;
+    /** Turns the on-screen display on or off (OnScreenDisplay feature). */
     osdEnabled?: boolean;
 }
 
@@ -142,8 +145,11 @@ export interface SnapshotStreamModifyRequest {
 export interface SnapshotImage {
     /** Encoded image bytes (JPEG unless `imageCodec` says otherwise). */
     data: Uint8Array;
+    /** Width in pixels; the response reports it as the image's resolution. */
     width: number;
+    /** Height in pixels. */
     height: number;
+    /** The encoding of `data`. Default JPEG. */
     imageCodec?: CameraAvStreamManagement.ImageCodec;
 }
 
@@ -169,7 +175,14 @@ export type ReferenceSource = (kind: StreamKind, streamId: number) => number;
 
 const Base = CameraAvStreamManagementServer.with("Video", "Audio", "Snapshot", "Privacy");
 
+/**
+ * The Camera AV Stream Management (0x0551) behavior of a software camera (features Video, Audio,
+ * Snapshot, Privacy): fixed capabilities, stream allocation with the reference's status codes,
+ * privacy switches and CaptureSnapshot, coupled to the node's {@link WebRtcEngine} for stream
+ * context and session counts. Put it on the camera endpoint next to `WebRtcProviderServer`.
+ */
 export class CameraAvStreamServer extends Base {
+    /** The behavior's private runtime state (matter.js keeps it per endpoint, outside attributes). */
     declare internal: CameraAvStreamServer.Internal;
     declare state: CameraAvStreamServer.State;
     declare readonly events: CameraAvStreamServer.Events;
@@ -203,6 +216,7 @@ export class CameraAvStreamServer extends Base {
         if (engine !== undefined) this.#bindEngine(engine);
     }
 
+    /** Stops following the engine's reference counts, then lets matter.js dispose of the behavior. */
     override [Symbol.asyncDispose](): MaybePromise {
         this.internal.unbindEngine?.();
         this.internal.unbindEngine = undefined;
@@ -792,9 +806,17 @@ export class CameraAvStreamServer extends Base {
 }
 
 export namespace CameraAvStreamServer {
+    /** Per-endpoint runtime state of {@link CameraAvStreamServer}. */
     export class Internal {
         /** Next candidate stream id per kind. */
-        nextId = { video: 0, audio: 0, snapshot: 0 };
+        nextId = {
+            /** Next VideoStreamID to try. */
+            video: 0,
+            /** Next AudioStreamID to try. */
+            audio: 0,
+            /** Next SnapshotStreamID to try. */
+            snapshot: 0,
+        };
         /** The last StreamContext emitted (or the initial one), to emit only real changes. */
         lastContext?: StreamContext;
         /** Producer of CaptureSnapshot images; the JPEG fixture when undefined. */
@@ -807,6 +829,10 @@ export namespace CameraAvStreamServer {
         unbindEngine?: () => void;
     }
 
+    /**
+     * The cluster's attributes with this camera's values (a 640x480@30 H.264 sensor, a mono 48 kHz
+     * Opus microphone, JPEG snapshots), plus two settings that are not attributes.
+     */
     export class State extends Base.State {
         // Capabilities of the virtual camera (quality F: fixed for the life of the node).
         override maxConcurrentEncoders = 4;
@@ -868,6 +894,7 @@ export namespace CameraAvStreamServer {
         defaultStreams = false;
     }
 
+    /** The cluster's attribute events, plus the stream context the WebRTC engine follows. */
     export class Events extends Base.Events {
         /** A changed StreamContext, after the change committed. The object is the listener's to keep. */
         streamContextChanged = Observable<[context: StreamContext]>();

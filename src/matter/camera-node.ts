@@ -31,6 +31,7 @@ import type { RequestorTransportOptions } from "./requestor-transport.js";
 import { WebRtcProviderServer } from "./webrtc-provider-server.js";
 import { WebRtcService } from "./webrtc-service.js";
 
+/** Options of {@link CameraNode.create}: the media plane, the core profile, and the node's Matter identity. */
 export interface CameraNodeOptions {
     /** The media plane: one WebRTC peer per session (`NodeMediaHost`, a browser page's host, ...). */
     media: MediaHost;
@@ -67,16 +68,28 @@ export interface CameraNodeOptions {
     certification?: boolean;
 }
 
+/** The endpoint number of the camera endpoint that carries both clusters. */
 export const CAMERA_ENDPOINT = 1;
 
+/**
+ * A ready Matter camera: a matter.js ServerNode (device type 0x0142) with the WebRTC Transport
+ * Provider and Camera AV Stream Management on endpoint {@link CAMERA_ENDPOINT}, driven by the WASM
+ * engine and the given media host. Create it, `start` it, commission it with `pairingCodes`.
+ */
 export class CameraNode {
     private constructor(
+        /** The matter.js node: lifecycle, commissioning state, fabrics. */
         readonly node: ServerNode,
+        /** The camera endpoint; its behaviors' state is read with `camera.stateOf(...)`. */
         readonly camera: Endpoint,
         /** The node's WebRTC runtime (engine, media hooks, outbound loop). */
         readonly service: WebRtcService,
     ) {}
 
+    /**
+     * Creates the node and its camera endpoint and loads the core; the node is not online until
+     * `start`. Invalid options (passcode, discriminator, ids, name) throw a readable error.
+     */
     static async create(options: CameraNodeOptions): Promise<CameraNode> {
         checkIdentityOptions("CameraNode", options);
         const id = options.id ?? "camera";
@@ -129,14 +142,22 @@ export class CameraNode {
         await this.node.start();
     }
 
-    get pairingCodes(): { manualPairingCode: string; qrPairingCode: string } {
+    /** The codes a controller commissions the camera with. */
+    get pairingCodes(): {
+        /** The 11-digit manual pairing code. */
+        manualPairingCode: string;
+        /** The QR code payload (`MT:...`). */
+        qrPairingCode: string;
+    } {
         return this.node.state.commissioning.pairingCodes;
     }
 
+    /** Whether at least one fabric has commissioned the camera. */
     get commissioned(): boolean {
         return this.node.state.commissioning.commissioned;
     }
 
+    /** Stops the WebRTC service and closes the node; the media host's own peers stay with whoever made it. */
     async close(): Promise<void> {
         await this.service.close();
         await this.node.close();

@@ -38,6 +38,7 @@ import {
     type WebRtcEngine,
 } from "../engine/index.js";
 
+/** Retries and timeouts of the outbound Offer / Answer / ICECandidates / End invokes to a controller. */
 export interface RequestorTransportOptions {
     /** Tries for an invoke the controller answers NOT_FOUND (it has not recorded the session yet). */
     notFoundTries?: number;

@@ -46,7 +46,14 @@ const provideIceCandidatesTlv = TlvOfModel(commands.provideIceCandidates);
 const endSessionTlv = TlvOfModel(commands.endSession);
 const currentSessionsTlv = TlvOfModel(WebRtcTransportProvider.attributes.currentSessions);
 
+/**
+ * The WebRTC Transport Provider (0x0553) behavior: its five commands run through the node's
+ * {@link WebRtcEngine} (a service of the node's environment, e.g. from `WebRtcService.install`),
+ * and CurrentSessions mirrors the core's table, fabric-scoped. Put it on the camera endpoint next
+ * to `CameraAvStreamServer`.
+ */
 export class WebRtcProviderServer extends ProviderBase {
+    /** The behavior's private runtime state (matter.js keeps it per endpoint, outside attributes). */
     declare internal: WebRtcProviderServer.Internal;
 
     override initialize(): void {
@@ -57,6 +64,7 @@ export class WebRtcProviderServer extends ProviderBase {
         if (node.lifecycle.isOnline) this.#online();
     }
 
+    /** Stops mirroring the engine's changes, then lets matter.js dispose of the behavior. */
     override [Symbol.asyncDispose](): MaybePromise {
         this.internal.unbindEngine?.();
         this.internal.unbindEngine = undefined;
@@ -93,24 +101,29 @@ export class WebRtcProviderServer extends ProviderBase {
         this.state.currentSessions = mirror(engine);
     }
 
+    /** SolicitOffer: the core admits the session, the media host makes (or defers) the Offer. */
     override async solicitOffer(request: WebRtcTransportProvider.SolicitOfferRequest): Promise<WebRtcTransportProvider.SolicitOfferResponse> {
         const response = await this.#run(ProviderCommand.SolicitOffer, Bytes.of(solicitOfferTlv.encode(request)));
         return solicitOfferResponseTlv.decode(response) as WebRtcTransportProvider.SolicitOfferResponse;
     }
 
+    /** ProvideOffer (a new session or a re-offer): the core admits it, the media host answers the controller's Offer. */
     override async provideOffer(request: WebRtcTransportProvider.ProvideOfferRequest): Promise<WebRtcTransportProvider.ProvideOfferResponse> {
         const response = await this.#run(ProviderCommand.ProvideOffer, Bytes.of(provideOfferTlv.encode(request)));
         return provideOfferResponseTlv.decode(response) as WebRtcTransportProvider.ProvideOfferResponse;
     }
 
+    /** ProvideAnswer: the controller's Answer to the camera's Offer goes to the session's peer. */
     override async provideAnswer(request: WebRtcTransportProvider.ProvideAnswerRequest): Promise<void> {
         await this.#run(ProviderCommand.ProvideAnswer, Bytes.of(provideAnswerTlv.encode(request)));
     }
 
+    /** ProvideICECandidates: the controller's trickled candidates go to the session's peer. */
     override async provideIceCandidates(request: WebRtcTransportProvider.ProvideIceCandidatesRequest): Promise<void> {
         await this.#run(ProviderCommand.ProvideIceCandidates, Bytes.of(provideIceCandidatesTlv.encode(request)));
     }
 
+    /** EndSession: the row leaves the table and the session's peer is closed. */
     override async endSession(request: WebRtcTransportProvider.EndSessionRequest): Promise<void> {
         await this.#run(ProviderCommand.EndSession, Bytes.of(endSessionTlv.encode(request)));
     }
@@ -153,10 +166,13 @@ function mirror(engine: WebRtcEngine): WebRtcTransportDefinitions.WebRtcSession[
 }
 
 export namespace WebRtcProviderServer {
+    /** Per-endpoint runtime state of {@link WebRtcProviderServer}. */
     export class Internal {
+        /** The node's engine, when its environment has one (without it every command is FAILURE). */
         engine?: WebRtcEngine;
         /** Stops mirroring the engine's changes. */
         unbindEngine?: () => void;
+        /** The fabric-removal observer is installed (once, when the node first goes online). */
         fabricObserverInstalled = false;
     }
 }

@@ -26,6 +26,7 @@ import type { ServerNode } from "@matter/main";
 import { Core, MediaHostHooks, WebRtcEngine, type CoreSource, type EngineOptions, type MediaHost } from "../engine/index.js";
 import { RequestorTransport, type RequestorTransportOptions } from "./requestor-transport.js";
 
+/** Options of {@link WebRtcService.install}. */
 export interface WebRtcServiceOptions {
     /** The media plane: one WebRTC peer per session (`NodeMediaHost`, `BrowserMediaHost` across a worker, or one's own). */
     media: MediaHost;
@@ -44,6 +45,11 @@ const OFFER_CHECK_INTERVAL_MS = 1_000;
 /** How long closing waits for an invoke still in flight (it ends with the node anyway). */
 const DRAIN_WAIT_MS = 2_000;
 
+/**
+ * The WebRTC provider's runtime on a node of one's own: the engine over the WASM core, the media
+ * host as its hooks, and the outbound loop to controllers, registered in the node's environment
+ * where `WebRtcProviderServer` and `CameraAvStreamServer` find them. It follows the node's lifecycle.
+ */
 export class WebRtcService {
     #running: { abort: AbortController; ticker: ReturnType<typeof setInterval>; drain: Promise<void> } | undefined;
 
@@ -57,6 +63,7 @@ export class WebRtcService {
         readonly media: MediaHost,
         /** The media host as the engine's hooks (its `events` is the sink the host was given). */
         readonly hooks: MediaHostHooks,
+        /** Retries and timeouts of the invokes to controllers, as given to `install`. */
         readonly transportOptions: RequestorTransportOptions | undefined,
     ) {}
 

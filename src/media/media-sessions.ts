@@ -14,6 +14,7 @@
 import type { IceCandidate } from "../engine/types.js";
 import { mediaSections } from "./sdp.js";
 
+/** Which side of the Offer/Answer a session's peer is: the camera's Offer (SolicitOffer) or the controller's (ProvideOffer). */
 export type PeerRole = "offerer" | "answerer";
 
 /** One WebRTC connection of a host. */

@@ -10,25 +10,32 @@
  * workers and pages (no platform API).
  */
 
+/** An m-section's direction attribute (`sendrecv` when the section has none). */
 export type MediaDirection = "sendrecv" | "sendonly" | "recvonly" | "inactive";
 
 /** One payload format of an m-section (`a=rtpmap` plus its `a=fmtp`). */
 export interface RtpFormat {
+    /** The RTP payload type number. */
     payloadType: number;
     /** Encoding name as written, e.g. "H264", "opus". */
     codec: string;
+    /** The RTP clock rate in Hz (90000 for video, 48000 for Opus). */
     clockRate: number;
+    /** Audio channels, when the rtpmap names them. */
     channels?: number;
     /** The `a=fmtp` parameters, verbatim ("" when absent). */
     fmtp: string;
 }
 
+/** One m-section of an SDP, as far as the hosts read it. */
 export interface MediaSection {
     /** "video", "audio", "application", ... */
     kind: string;
     /** Position among the m= lines, from 0 (the sdpMLineIndex of its candidates). */
     index: number;
+    /** Its `a=mid` (its index when it has none). */
     mid: string;
+    /** Its direction attribute. */
     direction: MediaDirection;
     /** Formats in the order of the m= line (the offerer's preference). */
     formats: RtpFormat[];

@@ -44,12 +44,19 @@ import { ByteBucket } from "./rate-limit.js";
 
 /** WebSocket close codes the relay uses. */
 export const CloseCode = {
+    /** A normal close (the client closed its network). */
     normal: 1000,
+    /** The relay is shutting down. */
     goingAway: 1001,
+    /** A malformed frame, a request before hello, or an unsupported protocol version. */
     protocolError: 1002,
+    /** A text frame: the protocol is binary only. */
     unsupportedData: 1003,
+    /** No hello in time, or a client that stopped reading its WebSocket. */
     policyViolation: 1008,
+    /** A frame larger than the protocol's limit. */
     tooBig: 1009,
+    /** The relay cannot serve the client now; it may try again later. */
     tryAgainLater: 1013,
 } as const;
 
@@ -59,15 +66,23 @@ type TcpEntry = { kind: "tcp"; socket: Socket; listener: number; pending: number
 type Entry = UdpEntry | ListenerEntry | TcpEntry;
 type Kind = Entry["kind"];
 
+/** What one relay client holds open and has moved. */
 export interface SessionStats {
+    /** Open UDP sockets. */
     udpSockets: number;
+    /** Open TCP listeners. */
     tcpListeners: number;
+    /** Open TCP connections, accepted and outgoing. */
     tcpConnections: number;
+    /** Incoming datagrams dropped (too large, over the rate limit, or the client not reading). */
     droppedDatagrams: number;
+    /** Payload bytes the client sent out through the relay. */
     bytesFromClient: number;
+    /** Payload bytes the relay delivered to the client. */
     bytesToClient: number;
-    /** Local ports of the open UDP sockets and TCP listeners, sorted, without repeats. */
+    /** Local ports of the open UDP sockets, sorted, without repeats. */
     udpPorts: number[];
+    /** Local ports of the open TCP listeners, sorted, without repeats. */
     tcpPorts: number[];
 }
 

@@ -8,8 +8,19 @@
  * const relay = await startRelay({ port: 8080, staticDir: "dist" });
  * console.log(relay.pageUrl);          // carries the token
  * ```
+ *
+ * @module matter-webrtc-provider/relay
  */
 
 export { startRelay, type Relay, type RelayOptions, type RelayStats } from "./server.js";
 export { CloseCode, type SessionStats } from "./client-session.js";
-export { DEFAULT_LIMITS, DEFAULT_MATTER_PORTS, MDNS_PORT, type PolicyOptions, type PortRange, type RelayLimits } from "./policy.js";
+export {
+    DEFAULT_LIMITS,
+    DEFAULT_MATTER_PORTS,
+    MDNS_PORT,
+    type PolicyOptions,
+    type PortRange,
+    type RelayLimits,
+    type RelayPolicy,
+    type Verdict,
+} from "./policy.js";

@@ -21,11 +21,15 @@
 
 import { isIP } from "node:net";
 
+/** An inclusive range of ports. */
 export interface PortRange {
+    /** The first port of the range. */
     from: number;
+    /** The last port of the range (equal to `from` for one port). */
     to: number;
 }
 
+/** What each relay client may hold open or move (all per WebSocket client, except `maxClients`). */
 export interface RelayLimits {
     /** WebSocket clients at once. */
     maxClients: number;
@@ -47,6 +51,7 @@ export interface RelayLimits {
     maxLearnedPeers: number;
 }
 
+/** The limits a relay applies unless `RelayOptions.limits` changes them: 4 clients, 32 sockets each, 1 MiB/s. */
 export const DEFAULT_LIMITS: RelayLimits = {
     maxClients: 4,
     maxUdpSockets: 32,
@@ -59,10 +64,14 @@ export const DEFAULT_LIMITS: RelayLimits = {
     maxLearnedPeers: 1_024,
 };
 
+/** The ports a client may bind and connect to by default: 5540 (Matter's) to 5600. */
 export const DEFAULT_MATTER_PORTS: PortRange = { from: 5540, to: 5600 };
+/** The mDNS port (UDP), which clients may bind (shared) and send to. */
 export const MDNS_PORT = 5353;
 
+/** Which ports and destinations relay clients may use, and their limits. */
 export interface PolicyOptions {
+    /** Ports clients may bind (UDP and TCP); port 0 ("any") is served from it. Default {@link DEFAULT_MATTER_PORTS}. */
     matterPorts?: PortRange;
     /** The mDNS port a client may bind and send to; `false` forbids mDNS. Default 5353. */
     mdnsPort?: number | false;
@@ -70,11 +79,22 @@ export interface PolicyOptions {
     connectPorts?: PortRange[];
     /** Extra gate on UDP send and TCP connect destinations (an IP literal, zone stripped); default: any. */
     allowDestination?: (address: string) => boolean;
+    /** Limits to change; the rest keep {@link DEFAULT_LIMITS}. */
     limits?: Partial<RelayLimits>;
 }
 
 /** A yes, or a no with the reason the client is told. */
-export type Verdict = { ok: true } | { ok: false; reason: string };
+export type Verdict =
+    | {
+          /** Allowed. */
+          ok: true;
+      }
+    | {
+          /** Refused. */
+          ok: false;
+          /** Why, in words the client shows. */
+          reason: string;
+      };
 const YES: Verdict = { ok: true };
 const no = (reason: string): Verdict => ({ ok: false, reason });
 
@@ -119,10 +139,15 @@ export function isMulticast(address: string): boolean {
     return false;
 }
 
+/** The rules a running relay applies to every client request, built from {@link PolicyOptions} with defaults filled in. */
 export class RelayPolicy {
+    /** Ports clients may bind. */
     readonly matterPorts: PortRange;
+    /** The mDNS port clients may use; undefined when mDNS is forbidden. */
     readonly mdnsPort: number | undefined;
+    /** Ports TCP connects may go to. */
     readonly connectPorts: PortRange[];
+    /** The limits in force (defaults merged with the options). */
     readonly limits: RelayLimits;
     readonly #allowDestination: (address: string) => boolean;
     /** Set once the HTTP server listens: its port is never a target. */
@@ -141,6 +166,7 @@ export class RelayPolicy {
         }
     }
 
+    /** The policy in one line for the relay's log, e.g. `bind 5540-5600 (+5353/udp), connect 5540-5600`. */
     describe(): string {
         return `bind ${formatRange(this.matterPorts)}${this.mdnsPort !== undefined ? ` (+${this.mdnsPort}/udp)` : ""}, connect ${this.connectPorts.map(formatRange).join(",")}`;
     }
@@ -176,6 +202,7 @@ export class RelayPolicy {
         return no(`UDP destination port ${port} is not allowed`);
     }
 
+    /** May a TCP connection go to host:port (an IP literal, not multicast, a connect port)? */
     tcpConnect(host: string, port: number): Verdict {
         const destination = this.#destination(host);
         if (!destination.ok) return destination;
@@ -186,6 +213,7 @@ export class RelayPolicy {
         return this.#notRelay(port);
     }
 
+    /** May a UDP socket join group `address`? Only multicast addresses. */
     membership(address: string): Verdict {
         return isMulticast(address) ? YES : no(`"${address}" is not a multicast address`);
     }

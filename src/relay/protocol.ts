@@ -88,21 +88,36 @@ export const MessageCode = {
 
 /** Why a request failed or a socket closed; the client maps these onto matter.js network errors. */
 export const ErrorCode = {
+    /** No error: a socket closed normally. */
     none: 0,
+    /** The request is malformed or names something that does not fit (e.g. a wrong kind of handle). */
     badRequest: 1,
+    /** The relay's policy refuses it (port, destination, shared bind). */
     notAllowed: 2,
+    /** A per-client limit is reached (sockets, connections, rate, buffered bytes). */
     limit: 3,
+    /** The port is in use on the relay host. */
     addressInUse: 4,
+    /** Binding failed for another reason (address not available, no permission). */
     bindFailed: 5,
+    /** No address is available for the request. */
     noAddress: 6,
+    /** The destination host cannot be reached. */
     hostUnreachable: 7,
+    /** The destination network cannot be reached. */
     networkUnreachable: 8,
+    /** The TCP connection was reset or closed. */
     disconnected: 9,
+    /** The connect took longer than allowed. */
     timeout: 10,
+    /** No socket with that handle (closed already). */
     unknownHandle: 11,
+    /** Any other network error on the relay host. */
     network: 12,
+    /** The relay does not support it (e.g. another protocol version). */
     unsupported: 13,
 } as const;
+/** The union of the `ErrorCode` values, as a type: why the relay refused a request or closed a socket. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 const ERROR_CODES = new Set<number>(Object.values(ErrorCode));
 

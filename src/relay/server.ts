@@ -35,6 +35,7 @@ import { ipVersion, RelayPolicy, type PolicyOptions } from "./policy.js";
 import { MAX_FRAME_SIZE } from "./protocol.js";
 import { createStaticHandler, sendText, SECURITY_HEADERS } from "./static-files.js";
 
+/** Options of {@link startRelay}: where it listens, what it serves, who may connect, and the client policy. */
 export interface RelayOptions extends PolicyOptions {
     /** HTTP port; 0 = any free port. Default 0. */
     port?: number;
@@ -56,21 +57,29 @@ export interface RelayOptions extends PolicyOptions {
     log?: (line: string) => void;
 }
 
+/** Totals over the relay's connected clients. */
 export interface RelayStats extends SessionStats {
+    /** Clients connected now. */
     clients: number;
 }
 
+/** A running relay: where to reach it, its policy, and `close`. */
 export interface Relay {
     /** WebSocket URL including the token. */
     url: string;
     /** Page URL including the token. */
     pageUrl: string;
+    /** The access token clients must present. */
     token: string;
+    /** The HTTP port it listens on (the one chosen when the option was 0). */
     port: number;
+    /** The address it is bound to. */
     host: string;
+    /** The client policy in force. */
     policy: RelayPolicy;
     /** Totals over the connected clients. */
     stats(): RelayStats;
+    /** Closes every client and every socket it opened, then the HTTP server. */
     close(): Promise<void>;
 }
 
@@ -115,6 +124,11 @@ function refuseUpgrade(socket: Socket, status: number, reason: string): void {
     socket.destroySoon?.();
 }
 
+/**
+ * Starts a relay: an HTTP server (the page, if `staticDir` is given) with a token-protected
+ * WebSocket path whose clients get a virtual network of UDP sockets and TCP connections on this
+ * host. Loopback only by default.
+ */
 export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     const host = options.host ?? "127.0.0.1";
     const path = options.path ?? "/matter";

@@ -77,18 +77,26 @@ class BrowserPeer extends MediaPeer {
     }
 }
 
+/** Options of {@link BrowserMediaHost}. */
 export interface BrowserMediaHostOptions {
+    /** The media source to send; sessions that start without one wait for `setSource`. */
     source?: MediaSourceHandle;
+    /** Notable media events (a peer closed, a track skipped), for the page's log. */
     onLog?: (entry: MediaLogEntry) => void;
     /** Called when a session's peer is created or closed (UI refresh). */
     onChange?: () => void;
     /**
      * End a session whose viewer was heard (RTCP, ICE consent) and then not for this long
-     * (MediaTimeout). Default {@link VIEWER_SILENCE_LIMIT_MS}; `null` turns the check off.
+     * (MediaTimeout). Default 5 s; `null` turns the check off.
      */
     silenceLimitMs?: number | null;
 }
 
+/**
+ * The browser's media plane: one RTCPeerConnection per Matter WebRTC session, on the page's main
+ * thread, sending the current media source. The camera worker drives it across comlink as its
+ * `MediaHost`; `BrowserCamera` wires the two.
+ */
 export class BrowserMediaHost implements MediaHostApi {
     readonly #sessions: MediaSessions<BrowserPeer>;
     readonly #onLog: ((entry: MediaLogEntry) => void) | undefined;
@@ -109,6 +117,7 @@ export class BrowserMediaHost implements MediaHostApi {
     }
 
     // ── source ────────────────────────────────────────────────────────────────────────────────
+    /** The media source being sent, if one is set. */
     get source(): MediaSourceHandle | undefined {
         return this.#source;
     }
@@ -150,7 +159,13 @@ export class BrowserMediaHost implements MediaHostApi {
         this.#events = events;
     }
 
-    async solicitOffer(sessionId: number, params: OfferParams): Promise<{ sdp: string }> {
+    async solicitOffer(
+        sessionId: number,
+        params: OfferParams,
+    ): Promise<{
+        /** The local Offer. */
+        sdp: string;
+    }> {
         const session = this.#sessions.open(sessionId);
         const source = await this.#waitSource();
         const peer = this.#createPeer(session, "offerer", params);
@@ -178,7 +193,14 @@ export class BrowserMediaHost implements MediaHostApi {
         return { sdp: peer.pc.localDescription?.sdp ?? "" };
     }
 
-    async answerOffer(sessionId: number, sdp: string, params: OfferParams): Promise<{ sdp: string }> {
+    async answerOffer(
+        sessionId: number,
+        sdp: string,
+        params: OfferParams,
+    ): Promise<{
+        /** The local Answer. */
+        sdp: string;
+    }> {
         const plan = planAnswer(sdp, browserCapabilities());
         for (const s of plan.skipped) this.#log(sessionId, `${s.kind} m-line mid ${s.mid} not sent on: ${s.why}`);
         const source = await this.#waitSource();
@@ -257,6 +279,7 @@ export class BrowserMediaHost implements MediaHostApi {
     }
 
     // ── host API (UI, tests) ──────────────────────────────────────────────────────────────────
+    /** The sessions that have a peer now. */
     sessionIds(): number[] {
         return this.#sessions.ids();
     }

@@ -8,5 +8,6 @@
 
 export { BrowserMediaHost, browserCapabilities, h264Preferences, type BrowserMediaHostOptions } from "./browser-media-host.js";
 export { rtcIceServers } from "../ice-servers.js";
+export type { MediaCapabilities } from "../offer-plan.js";
 export { MediaSourceError, openTestPattern, openWebcam, type MediaSourceHandle, type TestPatternOptions } from "./media-source.js";
 export type { BrowserSessionStats, MediaEvents, MediaHostApi, MediaLogEntry, PeerRole, SnapshotData, SourceKind } from "./types.js";

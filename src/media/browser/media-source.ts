@@ -14,9 +14,11 @@
 
 import type { SnapshotData, SourceKind } from "./types.js";
 
+/** Why a media source could not be opened; the message is plain words for the UI. */
 export class MediaSourceError extends Error {
     constructor(
         message: string,
+        /** The kind of failure, for code that reacts to it (e.g. asks again for permission). */
         readonly reason: "permission-denied" | "no-device" | "device-busy" | "insecure-context" | "unsupported" | "other",
         options?: { cause?: unknown },
     ) {
@@ -25,12 +27,17 @@ export class MediaSourceError extends Error {
     }
 }
 
+/** An open media source: its stream and tracks, a snapshot of its current frame, and `stop`. */
 export interface MediaSourceHandle {
+    /** Webcam or test pattern. */
     kind: SourceKind;
     /** Human-readable name (camera label or "test pattern"). */
     label: string;
+    /** The stream every session's peer sends from. */
     stream: MediaStream;
+    /** The stream's video track. */
     video: MediaStreamTrack;
+    /** The stream's audio track: the microphone or silence; undefined when the browser has no WebAudio. */
     audio: MediaStreamTrack | undefined;
     /**
      * A JPEG of the current frame at exactly `width`×`height` (default: the source's own size),
@@ -38,12 +45,17 @@ export interface MediaSourceHandle {
      * bottom rather than gaining black bars.
      */
     snapshot(width?: number, height?: number, quality?: number): Promise<SnapshotData>;
+    /** Stops the tracks (and the pattern's ticker); the handle is unusable afterwards. */
     stop(): void;
 }
 
+/** Options of {@link openTestPattern}. */
 export interface TestPatternOptions {
+    /** Frame width in pixels. Default 640. */
     width?: number;
+    /** Frame height in pixels. Default 480. */
     height?: number;
+    /** Frames per second. Default 30. */
     fps?: number;
     /** Shown on the pattern (e.g. the camera's name). */
     title?: string;

@@ -37,6 +37,7 @@ import { Worker, type ResourceLimits } from "node:worker_threads";
 import { CLIP_FPS, CLIP_FRAMES_PATH, DEFAULT_JPEG_QUALITY, checkJpegQuality, checkSnapshotSize } from "./clip-frames.js";
 import type { SnapshotReply, SnapshotRequest, SnapshotWorkerData } from "./clip-snapshots-worker.js";
 
+/** Options of {@link ClipSnapshots}: defaults per capture, bounds on the worker, and where its files are. */
 export interface ClipSnapshotsOptions {
     /** Default JPEG quality, an integer 1–100 on libjpeg's scale (default 85). */
     quality?: number;
@@ -53,7 +54,7 @@ export interface ClipSnapshotsOptions {
     /** The worker entry (default: clip-snapshots-worker.ts beside this module); for bundled builds. */
     workerUrl?: URL;
     /**
-     * V8 heap limits of the worker (Node; default {@link SNAPSHOT_WORKER_LIMITS}). A worker that
+     * V8 heap limits of the worker (Node; default 64 MiB old and 16 MiB young generation). A worker that
      * runs out is replaced, and the captures it held reject.
      */
     resourceLimits?: ResourceLimits;
@@ -66,17 +67,23 @@ export interface ClipSnapshotsOptions {
  */
 export const SNAPSHOT_WORKER_LIMITS: ResourceLimits = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 };
 
+/** The size (and quality) one capture asks for. */
 export interface SnapshotRequestSize {
+    /** Width in pixels, an integer 1–4096. */
     width: number;
+    /** Height in pixels, an integer 1–4096. */
     height: number;
     /** JPEG quality for this capture (default: the source's). */
     quality?: number;
 }
 
+/** One captured frame. */
 export interface Snapshot {
     /** A baseline JPEG (JFIF, 4:4:4) of exactly width×height. */
     data: Uint8Array;
+    /** Width in pixels, as requested. */
     width: number;
+    /** Height in pixels, as requested. */
     height: number;
     /** Index of the clip frame it shows, 0 ≤ frame < N. */
     frame: number;
@@ -101,10 +108,18 @@ interface Pending {
 // the entry beside this module: .ts in a checkout (tsx), .js in the built package
 const WORKER_URL = import.meta.url.endsWith(".ts") ? new URL("./clip-snapshots-worker.ts", import.meta.url) : new URL("./clip-snapshots-worker.js", import.meta.url);
 
+/**
+ * JPEG snapshots of the frame the looped test clip shows now, at exactly the requested size,
+ * encoded in one worker thread; a {@link SnapshotProducer} for `NodeMediaHost`.
+ */
 export class ClipSnapshots {
+    /** Frames per second of the clip's clock. */
     readonly fps: number;
+    /** JPEG quality of a capture that names none. */
     readonly quality: number;
+    /** Captures accepted at once (running + queued); more reject with {@link SnapshotBusyError}. */
     readonly maxPending: number;
+    /** Bound on one capture, in milliseconds; past it the capture rejects and the worker restarts. */
     readonly timeoutMs: number;
     readonly #now: () => number;
     readonly #start: number;

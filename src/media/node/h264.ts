@@ -11,6 +11,7 @@
 
 /** One NAL unit: its type (the low 5 bits of its header) and where it sits in the stream. */
 export interface NalUnit {
+    /** The NAL unit type (see {@link NalType}). */
     type: number;
     /** Offset of its start code. */
     start: number;
@@ -22,6 +23,7 @@ export interface NalUnit {
 
 /** A picture's worth of NAL units, as contiguous Annex-B bytes (start codes included). */
 export interface H264AccessUnit {
+    /** The access unit's Annex-B bytes, start codes included. */
     data: Uint8Array;
     /** NAL unit types in stream order, e.g. [7, 8, 6, 5] for a keyframe with headers. */
     nalTypes: number[];
@@ -29,7 +31,25 @@ export interface H264AccessUnit {
     keyframe: boolean;
 }
 
-export const NalType = { NonIdrSlice: 1, IdrSlice: 5, Sei: 6, Sps: 7, Pps: 8, Aud: 9, StapA: 24, FuA: 28 } as const;
+/** The H.264 NAL unit types this package reads or writes (the low 5 bits of a NAL header). */
+export const NalType = {
+    /** A slice of a non-IDR picture. */
+    NonIdrSlice: 1,
+    /** A slice of an IDR picture: a keyframe. */
+    IdrSlice: 5,
+    /** Supplemental enhancement information. */
+    Sei: 6,
+    /** Sequence parameter set. */
+    Sps: 7,
+    /** Picture parameter set. */
+    Pps: 8,
+    /** Access unit delimiter. */
+    Aud: 9,
+    /** RTP single-time aggregation packet (RFC 6184), several NAL units in one packet. */
+    StapA: 24,
+    /** RTP fragmentation unit (RFC 6184), one NAL unit over several packets. */
+    FuA: 28,
+} as const;
 
 /** Splits an Annex-B stream (3- or 4-byte start codes) into NAL units. */
 export function splitAnnexB(stream: Uint8Array): NalUnit[] {

@@ -10,6 +10,8 @@
  *
  * Node only (it imports node-datachannel and node:fs). The process keeps running until the
  * application calls `nodeDataChannel.cleanup()` after closing its hosts.
+ *
+ * @module matter-webrtc-provider/node
  */
 
 export { libdatachannelIceUrls, rtcIceServers } from "../ice-servers.js";
@@ -22,7 +24,7 @@ export {
     type PeerRole,
     type SnapshotProducer,
 } from "./node-media-host.js";
-export { ClipSnapshots, SnapshotBusyError, type ClipSnapshotsOptions, type Snapshot } from "./clip-snapshots.js";
+export { ClipSnapshots, SnapshotBusyError, type ClipSnapshotsOptions, type Snapshot, type SnapshotRequestSize } from "./clip-snapshots.js";
 export { H264Clip, TEST_PATTERN_PATH, testPatternClip, type VideoSource } from "./video-source.js";
 export { NalType, accessUnits, isVcl, splitAnnexB, type H264AccessUnit, type NalUnit } from "./h264.js";
 export { fmtpParameters, mediaSections, mLineIndexOf, type MediaDirection, type MediaSection, type RtpFormat } from "../sdp.js";

@@ -57,8 +57,24 @@ export type { PeerRole };
 
 /** The formats this host offers when it is the offerer. */
 export const OFFER_FORMATS = {
-    video: { mid: "0", payloadType: 96, fmtp: "profile-level-id=42e01f;packetization-mode=1;level-asymmetry-allowed=1" },
-    audio: { mid: "1", payloadType: 111, fmtp: "minptime=10;useinbandfec=1" },
+    /** H.264 Constrained Baseline 3.1, packetization-mode 1. */
+    video: {
+        /** The video m-line's media id. */
+        mid: "0",
+        /** The RTP payload type. */
+        payloadType: 96,
+        /** The `a=fmtp` parameters. */
+        fmtp: "profile-level-id=42e01f;packetization-mode=1;level-asymmetry-allowed=1",
+    },
+    /** Opus (silence). */
+    audio: {
+        /** The audio m-line's media id. */
+        mid: "1",
+        /** The RTP payload type. */
+        payloadType: 111,
+        /** The `a=fmtp` parameters. */
+        fmtp: "minptime=10;useinbandfec=1",
+    },
 } as const;
 
 /** Default `rtcpTimeoutMs`: the shared viewer-silence limit (liveness.ts). */
@@ -72,6 +88,7 @@ const ICE_HOLD_MAX_MS = 3_000;
 
 const CNAME = "matter-camera";
 
+/** Options of {@link NodeMediaHost}: the video source, and how the host behaves on the network and with viewers. */
 export interface NodeMediaHostOptions {
     /**
      * Deferred-offer mode: SolicitOffer reports `deferred: true` and the Offer follows after this
@@ -105,20 +122,27 @@ export interface NodeMediaHostOptions {
 
 /** A producer of snapshot JPEGs at an exact size (e.g. `ClipSnapshots`). */
 export interface SnapshotProducer {
+    /** A JPEG of the current frame at exactly `width`×`height` (JPEG `quality` 1–100). */
     capture(size: { width: number; height: number; quality?: number }): Promise<MediaSnapshot>;
 }
 
 /** What a session's peer is doing, for UIs and tests. */
 export interface NodeSessionStats {
+    /** The Matter WebRTC session. */
     sessionId: number;
+    /** Whether the camera made the Offer or answered the controller's. */
     role: PeerRole;
     /** libdatachannel's peer state; "new" also while a deferred Offer is still pending. */
     state: string;
+    /** H.264 access units sent. */
     videoFramesSent: number;
+    /** Of those, keyframes (IDR). */
     videoKeyframesSent: number;
     /** H.264 payload bytes handed to the packetizer (no RTP/SRTP overhead). */
     videoBytesSent: number;
+    /** Opus packets sent. */
     audioPacketsSent: number;
+    /** Opus payload bytes sent. */
     audioBytesSent: number;
     /** Date.now() when the first video frame was sent, if one was. */
     firstFrameSentAt: number | undefined;
@@ -182,6 +206,11 @@ class NodePeer extends MediaPeer {
     }
 }
 
+/**
+ * The Node media plane: one node-datachannel PeerConnection per Matter WebRTC session, offerer
+ * (SolicitOffer) or answerer (ProvideOffer), trickle ICE both ways, sending the H.264 source and
+ * Opus silence. Give it to `CameraNode.create` or `WebRtcService.install` as the `media`.
+ */
 export class NodeMediaHost implements MediaHost {
     readonly #sessions: MediaSessions<NodePeer>;
     readonly #video: VideoSource;
@@ -224,7 +253,19 @@ export class NodeMediaHost implements MediaHost {
     }
 
     // ── MediaHost: inbound ────────────────────────────────────────────────────────────────────
-    async solicitOffer(sessionId: number, params: OfferParams): Promise<{ sdp: string } | { deferred: true }> {
+    async solicitOffer(
+        sessionId: number,
+        params: OfferParams,
+    ): Promise<
+        | {
+              /** The local Offer. */
+              sdp: string;
+          }
+        | {
+              /** The Offer follows after `deferredOfferDelayMs`. */
+              deferred: true;
+          }
+    > {
         this.#assertOpen();
         this.#clearDefer(sessionId);
         const session = this.#sessions.open(sessionId);
@@ -248,7 +289,14 @@ export class NodeMediaHost implements MediaHost {
         return { deferred: true };
     }
 
-    async answerOffer(sessionId: number, sdp: string, params: OfferParams): Promise<{ sdp: string }> {
+    async answerOffer(
+        sessionId: number,
+        sdp: string,
+        params: OfferParams,
+    ): Promise<{
+        /** The local Answer. */
+        sdp: string;
+    }> {
         this.#assertOpen();
         // An offer with only a data channel (the SDK's test SDP) is answered too, with no media,
         // as the reference camera does; one whose video lists nothing we can send is refused.
@@ -338,6 +386,7 @@ export class NodeMediaHost implements MediaHost {
         return this.#sessions.ids();
     }
 
+    /** What the session's peer is doing, or undefined for an unknown session. */
     stats(sessionId: number): NodeSessionStats | undefined {
         const session = this.#sessions.get(sessionId);
         if (session === undefined) return undefined;

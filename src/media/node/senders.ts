@@ -76,16 +76,22 @@ export function summarizeRtcp(message: Uint8Array): RtcpSummary | undefined {
     return summary;
 }
 
+/** The RTP identity of one sent track. */
 export interface RtpStreamConfig {
+    /** The track's synchronisation source, as announced in the SDP (`a=ssrc`). */
     ssrc: number;
+    /** The RTCP canonical name shared by the session's tracks. */
     cname: string;
+    /** The RTP payload type the SDP negotiated for the codec. */
     payloadType: number;
 }
 
 abstract class PacedSender {
+    /** What the sender has put on the wire so far. */
     readonly counters: SenderCounters = { units: 0, keyframes: 0, bytes: 0, firstSentAt: undefined };
     /** Called for every RTCP message the receiver sends on this track. */
     onRtcp: ((summary: RtcpSummary) => void) | undefined;
+    /** The track's packetizer settings (SSRC, payload type, clock rate, RTP timestamp). */
     protected readonly config: RtpPacketizationConfig;
     readonly #track: Track;
     readonly #intervalMs: number;
@@ -209,7 +215,12 @@ export class OpusSilenceSender extends PacedSender {
         super(track, config, new RtpPacketizer(config), 20, 960);
     }
 
-    protected next(): { data: Uint8Array; keyframe: boolean } {
+    protected next(): {
+        /** One Opus packet: 20 ms of silence. */
+        data: Uint8Array;
+        /** Always false (audio has no keyframes). */
+        keyframe: boolean;
+    } {
         return { data: OPUS_SILENCE_20MS, keyframe: false };
     }
 }

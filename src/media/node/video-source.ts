@@ -21,6 +21,7 @@ import { accessUnits, type H264AccessUnit } from "./h264.js";
 
 /** A source of encoded H.264 pictures (Annex-B access units). */
 export interface VideoSource {
+    /** The codec of the pictures: H.264 is the one this host sends. */
     readonly codec: "H264";
     /** Pictures per second the host sends; also sets the RTP timestamp step (90000 / fps). */
     readonly fps: number;
@@ -30,6 +31,7 @@ export interface VideoSource {
 
 /** A looped, pre-encoded H.264 clip. */
 export class H264Clip implements VideoSource {
+    /** Always H.264. */
     readonly codec = "H264";
     readonly fps: number;
     /** The clip's access units, in stream order, starting at its first keyframe. */
@@ -45,6 +47,7 @@ export class H264Clip implements VideoSource {
         this.units = all.slice(firstKey);
     }
 
+    /** Reads an Annex-B `.h264` file (synchronously) as a clip played at `fps`. */
     static fromFile(path: string | URL, fps = 20): H264Clip {
         return new H264Clip(new Uint8Array(readFileSync(path)), fps);
     }

@@ -19,6 +19,7 @@
 import { backoffDelay } from "./backoff.js";
 import { WebSocketNetwork, type WebSocketNetworkOptions } from "./websocket-network.js";
 
+/** Options of {@link connectWithBackoff}: the waits between attempts, plus those of each attempt's connect. */
 export interface BackoffOptions extends WebSocketNetworkOptions {
     /** Upper bound of the wait between attempts. Default 30 s. */
     maxDelayMs?: number;
@@ -26,6 +27,7 @@ export interface BackoffOptions extends WebSocketNetworkOptions {
     initialDelayMs?: number;
     /** Give up after this many attempts (the last error is thrown). Default: never. */
     maxAttempts?: number;
+    /** Stops trying: checked before each attempt, and a wait under way rejects with the signal's reason. */
     signal?: AbortSignal;
     /** Told about each failed attempt and the wait before the next. */
     onRetry?: (attempt: number, delayMs: number, error: unknown) => void;

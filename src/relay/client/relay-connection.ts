@@ -27,16 +27,27 @@ import {
 
 /** What the client needs of a WebSocket; the browser's WebSocket and `ws`'s both fit. */
 export interface WebSocketLike {
+    /** 0 connecting, 1 open, 2 closing, 3 closed. */
     readonly readyState: number;
+    /** Bytes queued by `send` and not yet handed to the network. */
     readonly bufferedAmount: number;
+    /** Set to `"arraybuffer"` by the client. */
     binaryType: string;
+    /** Sends one binary frame. */
     send(data: Uint8Array): void;
+    /** Closes the WebSocket. */
     close(code?: number, reason?: string): void;
+    /** A frame arrived. */
     addEventListener(type: "message", listener: (event: { data: unknown }) => void): void;
+    /** The WebSocket closed, with its close code and reason. */
     addEventListener(type: "close", listener: (event: { code: number; reason: string }) => void): void;
+    /** The WebSocket opened, or failed. */
     addEventListener(type: "open" | "error", listener: (event: unknown) => void): void;
+    /** Removes a `message` listener. */
     removeEventListener(type: "message", listener: (event: { data: unknown }) => void): void;
+    /** Removes a `close` listener. */
     removeEventListener(type: "close", listener: (event: { code: number; reason: string }) => void): void;
+    /** Removes an `open` or `error` listener. */
     removeEventListener(type: "open" | "error", listener: (event: unknown) => void): void;
 }
 
@@ -46,16 +57,22 @@ export type WebSocketConstructor = new (url: string) => WebSocketLike;
 const CONNECTING = 0;
 const OPEN = 1;
 
+/** How the relay's WebSocket closed. */
 export interface RelayCloseInfo {
+    /** The WebSocket close code (e.g. 1001 when the relay shuts down, 1006 when the connection dropped). */
     code: number;
+    /** The close reason the relay gave (may be empty). */
     reason: string;
 }
 
 /** The relay answered a request with an error. */
 export class RelayRequestError extends Error {
     constructor(
+        /** Why the relay refused it. */
         readonly code: ErrorCode,
+        /** The relay's explanation, in words. */
         readonly reason: string,
+        /** The kind of request that was refused (e.g. `"udpCreate"`). */
         readonly request: ClientMessage["type"],
     ) {
         super(`relay refused ${request}: ${reason}`);
@@ -66,6 +83,7 @@ export class RelayRequestError extends Error {
 /** The relay connection is gone (or was never there). */
 export class RelayClosedError extends Error {
     constructor(
+        /** How the connection closed. */
         readonly info: RelayCloseInfo,
         what: string,
     ) {

@@ -39,6 +39,7 @@ import { RelayTcpConnection, RelayTcpListener, RelayUdpSocket } from "./sockets.
 export type { RelayCloseInfo, WebSocketConstructor, WebSocketLike } from "./relay-connection.js";
 export { RelayClosedError, RelayRequestError } from "./relay-connection.js";
 
+/** Options of {@link WebSocketNetwork.connect}. */
 export interface WebSocketNetworkOptions extends RelayConnectionOptions {
     /** WebSocket constructor when `socket` is a URL and the runtime has no global WebSocket. */
     WebSocket?: WebSocketConstructor;
@@ -51,6 +52,11 @@ export interface WebSocketNetworkOptions extends RelayConnectionOptions {
 /** Extra time the relay gets beyond a TCP connect timeout before the request is given up. */
 const CONNECT_GRACE_MS = 5_000;
 
+/**
+ * matter.js's `Network` over the relay's WebSocket: UDP sockets, TCP listeners and connections on
+ * the relay host, for a node in a runtime without sockets. Make one with {@link WebSocketNetwork.connect}
+ * and install it in the node's root environment (`env.set(Network, network)`).
+ */
 export class WebSocketNetwork extends Network {
     readonly #connection: RelayConnection;
     readonly #cacheMs: number;
@@ -59,6 +65,7 @@ export class WebSocketNetwork extends Network {
     /** Resolves when the relay connection has closed, with its code and reason. */
     readonly closed: Promise<RelayCloseInfo>;
 
+    /** Wraps a relay connection that is open already; {@link WebSocketNetwork.connect} opens one and calls this. */
     constructor(connection: RelayConnection, options: { interfaceCacheMs?: number } = {}) {
         super();
         this.#connection = connection;
@@ -87,6 +94,7 @@ export class WebSocketNetwork extends Network {
         return value;
     }
 
+    /** The relay host's network interfaces (cached for `interfaceCacheMs`); `configuration` overrides their types. */
     override async getNetInterfaces(configuration: NetworkInterface[] = []): Promise<NetworkInterface[]> {
         const interfaces = await this.#cached("interfaces", () =>
             this.#connection.request({ type: "getNetInterfaces" }, { adopt: reply => (reply.type === "netInterfaces" ? reply.interfaces : unexpected(reply.type)) }),
@@ -98,6 +106,7 @@ export class WebSocketNetwork extends Network {
         });
     }
 
+    /** The MAC and IP addresses of one of the relay host's interfaces (cached for `interfaceCacheMs`). */
     override async getIpMac(netInterface: string): Promise<NetworkInterfaceDetails | undefined> {
         const details = await this.#cached(`ipmac:${netInterface}`, () =>
             this.#connection.request({ type: "getIpMac", name: netInterface }, { adopt: reply => (reply.type === "ipMac" ? reply.details : unexpected(reply.type)) }),
@@ -105,6 +114,7 @@ export class WebSocketNetwork extends Network {
         return details === undefined ? undefined : { mac: details.mac, ipV4: [...details.ipV4], ipV6: [...details.ipV6] };
     }
 
+    /** Opens a UDP socket on the relay host, within the relay's port policy. */
     override async createUdpSocket(options: UdpSocketOptions): Promise<UdpSocket> {
         const connection = this.#connection;
         try {

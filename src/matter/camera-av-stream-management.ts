@@ -15,8 +15,8 @@
  *   OnScreenDisplay feature: `CameraAvStreamServer.with("Video", "Audio", "Snapshot", "Privacy",
  *   "Watermark", "OnScreenDisplay")`. The flags are only recorded on the stream; nothing draws them.
  *
- * Default streams (`State.defaultStreams`, set by the camera node factory outside certification
- * mode): SmartThings and Home Assistant name video stream 0 and audio stream 0 without ever
+ * Default streams (`State.defaultStreams`, true unless certification mode turns it off):
+ * SmartThings and Home Assistant name video stream 0 and audio stream 0 without ever
  * allocating them (shared/reference/real-controllers.md §5). With the flag, video stream 0 (H.264
  * LiveView, the sensor's range) and audio stream 0 (Opus mono 48 kHz LiveView) always exist: made
  * at first start, made again at start and right after a deallocation if they are missing. They are
@@ -888,10 +888,10 @@ export namespace CameraAvStreamServer {
 
         /**
          * Not an attribute: keep video stream 0 and audio stream 0 allocated for controllers that
-         * never allocate (the camera node's default mode). False: the lists start empty
-         * (certification mode).
+         * never allocate (the default mode, true). False: the lists start empty (certification
+         * mode), set with `CameraAvStreamServer.set({ defaultStreams: false })`.
          */
-        defaultStreams = false;
+        defaultStreams = true;
     }
 
     /** The cluster's attribute events, plus the stream context the WebRTC engine follows. */

@@ -51,7 +51,9 @@ Logger.level = LogLevel.WARN;
 const warnings: string[] = [];
 Logger.destinations.avsmTest = LogDestination({ level: LogLevel.WARN, write: (text: string) => warnings.push(text) });
 
-const Overlays = CameraAvStreamServer.with("Video", "Audio", "Snapshot", "Privacy", "Watermark", "OnScreenDisplay");
+// the certification steps' view: lists start empty (the default mode's stream 0 is tested below)
+const Certification = CameraAvStreamServer.set({ defaultStreams: false });
+const Overlays = CameraAvStreamServer.with("Video", "Audio", "Snapshot", "Privacy", "Watermark", "OnScreenDisplay").set({ defaultStreams: false });
 
 let node: ServerNode | undefined;
 let hostByte = 0x10;
@@ -91,7 +93,7 @@ async function start(
     const root = options.timeSync ? ServerNode.RootEndpoint.with(TimeSynchronizationServer) : ServerNode.RootEndpoint;
     const serverNode = new ServerNode(root, { environment, id: "camera-node" });
     node = serverNode;
-    const behavior = options.behavior ?? CameraAvStreamServer;
+    const behavior = options.behavior ?? Certification;
     const camera = await serverNode.add(new Endpoint(cameraType(behavior), { id: "camera" }));
     await serverNode.start();
 
@@ -800,7 +802,7 @@ describe("CameraAvStreamServer on a ServerNode", () => {
     });
 
     it("takes capabilities and limits from State defaults set by the node factory", async () => {
-        const Small = CameraAvStreamServer.set({ maxStreamsPerKind: 1, maxConcurrentEncoders: 2 });
+        const Small = CameraAvStreamServer.set({ maxStreamsPerKind: 1, maxConcurrentEncoders: 2, defaultStreams: false });
         const { camera, invoke } = await start({ behavior: Small });
         expect(camera.stateOf(CameraAvStreamServer).maxConcurrentEncoders).toBe(2);
         await invoke(s => s.audioStreamAllocate(liveAudioRequest()));

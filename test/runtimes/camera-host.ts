@@ -149,13 +149,29 @@ export class CameraChild {
         );
     }
 
-    /** Spawns the camera and waits (bounded) for its "online" line; kills it and throws on failure. */
-    static async start(options: CameraChildOptions): Promise<CameraChild> {
+    /** Spawns the camera CLI and waits (bounded) for its "online" line; kills it and throws on failure. */
+    static start(options: CameraChildOptions): Promise<CameraChild> {
         const { command, args } = launchCommand(options);
+        return CameraChild.spawnProgram({ command, args, cwd: ROOT, ready: /^camera: online on port/, startTimeoutMs: options.startTimeoutMs, env: options.env });
+    }
+
+    /**
+     * Spawns any camera program (`command args` in `cwd`, on loopback with quiet matter.js logs)
+     * and waits (bounded, default 60 s) for a line matching `ready`; kills it and throws on failure.
+     */
+    static async spawnProgram(program: {
+        command: string;
+        args: string[];
+        cwd: string;
+        ready: RegExp;
+        startTimeoutMs?: number | undefined;
+        env?: Record<string, string> | undefined;
+    }): Promise<CameraChild> {
+        const { command, args } = program;
         const child = spawn(command, args, {
-            cwd: ROOT,
+            cwd: program.cwd,
             stdio: ["ignore", "pipe", "pipe"],
-            env: { ...process.env, MATTER_MDNS_NETWORKINTERFACE: "lo", MATTER_LOG_LEVEL: "warn", MATTER_LOG_FORMAT: "plain", NO_COLOR: "1", ...options.env },
+            env: { ...process.env, MATTER_MDNS_NETWORKINTERFACE: "lo", MATTER_LOG_LEVEL: "warn", MATTER_LOG_FORMAT: "plain", NO_COLOR: "1", ...program.env },
         });
         const camera = new CameraChild(child, [command.startsWith(ROOT) ? command.slice(ROOT.length) : "node", ...args].join(" "));
         const spawned = new Promise<void>((resolve, reject) => {
@@ -164,7 +180,7 @@ export class CameraChild {
         });
         try {
             await spawned;
-            await camera.waitForLine(/^camera: online on port/, options.startTimeoutMs ?? 60_000);
+            await camera.waitForLine(program.ready, program.startTimeoutMs ?? 60_000);
             return camera;
         } catch (error) {
             await camera.stop(2_000);

@@ -26,6 +26,7 @@ export {
 } from "./node-media-host.js";
 export { ClipSnapshots, SnapshotBusyError, type ClipSnapshotsOptions, type Snapshot, type SnapshotRequestSize } from "./clip-snapshots.js";
 export { H264Clip, TEST_PATTERN_PATH, testPatternClip, type VideoSource } from "./video-source.js";
+export { releaseNodeDataChannel } from "./release.js";
 export { NalType, accessUnits, isVcl, splitAnnexB, type H264AccessUnit, type NalUnit } from "./h264.js";
 export { fmtpParameters, mediaSections, mLineIndexOf, type MediaDirection, type MediaSection, type RtpFormat } from "../sdp.js";
 export {

@@ -133,7 +133,7 @@ export function parseCameraArgs(argv: readonly string[]): CameraArgs {
                 args.profile = value;
                 break;
             case "vendor-id":
-                args.vendorId = integer(name, value, 1, 0xfffe);
+                args.vendorId = integer(name, value, 1, 0xfff4);
                 break;
             case "product-id":
                 args.productId = integer(name, value, 1, 0xfffe);

@@ -47,7 +47,7 @@ export interface CameraNodeOptions {
     passcode?: number;
     /** 12-bit discriminator, 0–4095. Default 3840. */
     discriminator?: number;
-    /** Vendor id, 1–0xFFFE. Default 0xFFF1 (a test vendor). */
+    /** Vendor id, 1–0xFFF4. Default 0xFFF1 (a test vendor). */
     vendorId?: number;
     /** Product id, 1–0xFFFF. Default 0x8001. */
     productId?: number;
@@ -109,17 +109,23 @@ export class CameraNode {
                 serialNumber: `mwp-${id}`,
             },
         });
-        // the behaviors find the engine in `initialize`, so it is in place before the endpoint is added
-        const service = await WebRtcService.install(node, {
-            media: options.media,
-            ...(options.core === undefined ? {} : { core: options.core }),
-            ...(options.transport === undefined ? {} : { transport: options.transport }),
-            ...(options.onError === undefined ? {} : { onError: options.onError }),
-            ...(options.onLog === undefined ? {} : { onLog: options.onLog }),
-        });
-        const streams = CameraAvStreamServer.set({ defaultStreams: options.certification !== true });
-        const camera = await node.add(new Endpoint(CameraDevice.with(streams, WebRtcProviderServer), { id: "camera", number: CAMERA_ENDPOINT }));
-        return new CameraNode(node, camera, service);
+        try {
+            // the behaviors find the engine in `initialize`, so it is in place before the endpoint is added
+            const service = await WebRtcService.install(node, {
+                media: options.media,
+                ...(options.core === undefined ? {} : { core: options.core }),
+                ...(options.transport === undefined ? {} : { transport: options.transport }),
+                ...(options.onError === undefined ? {} : { onError: options.onError }),
+                ...(options.onLog === undefined ? {} : { onLog: options.onLog }),
+            });
+            const streams = CameraAvStreamServer.set({ defaultStreams: options.certification !== true });
+            const camera = await node.add(new Endpoint(CameraDevice.with(streams, WebRtcProviderServer), { id: "camera", number: CAMERA_ENDPOINT }));
+            return new CameraNode(node, camera, service);
+        } catch (error) {
+            // a bad media host or a core that does not load must not leave the node (and its storage) open
+            await node.close().catch(() => undefined);
+            throw error;
+        }
     }
 
     /** The engine (session table, command path, outbound queue). */

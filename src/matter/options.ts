@@ -4,7 +4,7 @@
  * deep inside matter.js (or a node that commissions with a passcode no controller accepts).
  *
  * The ranges are Matter's: passcode 1–99999998 without the trivial values the core
- * specification forbids (§5.1.7.1), 12-bit discriminator, vendor id 1–0xFFFE, product id 1–0xFFFF,
+ * specification forbids (§5.1.7.1), 12-bit discriminator, vendor id 1–0xFFF4 (what matter.js's `VendorId` takes), product id 1–0xFFFF,
  * BasicInformation ProductName / NodeLabel at most 32 characters.
  */
 
@@ -45,7 +45,7 @@ export function checkIdentityOptions(owner: string, options: IdentityOptions): v
         throw new RangeError(`${owner}: passcode ${options.passcode} is one Matter forbids (trivial or sequential); choose another`);
     }
     integerIn(owner, "discriminator", options.discriminator, 0, 4095, ", 12 bits");
-    integerIn(owner, "vendorId", options.vendorId, 1, 0xfffe);
+    integerIn(owner, "vendorId", options.vendorId, 1, 0xfff4);
     integerIn(owner, "productId", options.productId, 1, 0xffff);
     if (options.productName !== undefined) {
         if (typeof options.productName !== "string" || options.productName.length === 0) {

@@ -42,7 +42,9 @@
  *
  * - There is no encoder behind the streams: an allocation records the negotiated parameters and
  *   reserves capacity (streams per kind, MaxConcurrentEncoders, MaxEncodedPixelRate); the media layer
- *   decides what it actually sends. Viewport, microphone level and mute are stored, not applied.
+ *   decides what it actually sends. Viewport, microphone level and mute are stored, not applied;
+ *   a written Viewport is not checked against the sensor and MinViewportResolution (the reference
+ *   answers CONSTRAINT_ERROR there).
  * - A stream is reused only when a request is identical to an allocated stream (usage included); the
  *   reference also reuses a stream whose ranges contain the request and narrows it, which this server
  *   does not do.
@@ -393,8 +395,10 @@ export class CameraAvStreamServer extends Base {
             fail(Status.DynamicConstraintError, `video codec ${request.videoCodec} not supported`);
         }
         const sensor = state.videoSensorParams;
-        if (request.minFrameRate > sensor.maxFps) {
-            fail(Status.DynamicConstraintError, `MinFrameRate above the sensor's ${sensor.maxFps} fps`);
+        // the whole range within the sensor (MinFrameRate ≤ MaxFrameRate is checked above): the
+        // reference camera has no stream above its MaxFPS (TC_AVSM_2_7 step 25: MaxFPS + 10 is DCE)
+        if (request.maxFrameRate > sensor.maxFps) {
+            fail(Status.DynamicConstraintError, `frame rate range ${request.minFrameRate}..${request.maxFrameRate} beyond the sensor's ${sensor.maxFps} fps`);
         }
         if (request.minResolution.width > sensor.sensorWidth || request.minResolution.height > sensor.sensorHeight) {
             fail(Status.DynamicConstraintError, "MinResolution larger than the sensor");

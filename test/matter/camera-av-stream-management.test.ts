@@ -304,6 +304,8 @@ describe("CameraAvStreamServer on a ServerNode", () => {
         // Allowed by the data model but not producible by this camera.
         expect(await allocate({ videoCodec: VideoCodec.Av1 })).toBe(Status.DynamicConstraintError);
         expect(await allocate({ minFrameRate: 60, maxFrameRate: 60 })).toBe(Status.DynamicConstraintError);
+        // a range reaching above the sensor's MaxFPS (TC_AVSM_2_7 step 25)
+        expect(await allocate({ maxFrameRate: 40 })).toBe(Status.DynamicConstraintError);
         const hd = { minResolution: { width: 1280, height: 720 }, maxResolution: { width: 1920, height: 1080 } };
         expect(await allocate(hd)).toBe(Status.DynamicConstraintError);
         expect(camera.stateOf(CameraAvStreamServer).allocatedVideoStreams).toEqual([]);

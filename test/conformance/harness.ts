@@ -32,8 +32,10 @@
  * (recvonly H.264 + Opus) from a `ControllerPeer` (`realOffer()`).
  *
  * Between test cases `reset()` returns the DUT to the state a fresh CI app has: no sessions (each
- * ended with EndSession), no streams (deallocated), privacy off, TH peers closed, TH records
- * cleared. Every wait is bounded.
+ * ended with EndSession), no video, audio or snapshot streams (deallocated), privacy off,
+ * StreamUsagePriorities as right after commissioning (TC_AVSM_2_11 / 2_21 change them), TH peers
+ * closed, TH records cleared. `restart()` is the SDK's `request_device_reboot` (TC_AVSM_2_18 …
+ * 2_21): the camera process restarts on its storage and the TH reconnects. Every wait is bounded.
  */
 
 import { Endpoint, Environment } from "@matter/main";
@@ -42,7 +44,7 @@ import { CameraAvStreamManagement } from "@matter/main/clusters/camera-av-stream
 import { Descriptor } from "@matter/main/clusters/descriptor";
 import { WebRtcTransportProvider } from "@matter/main/clusters/web-rtc-transport-provider";
 import { CameraControllerDevice } from "@matter/main/devices/camera-controller";
-import { Read, Write } from "@matter/main/protocol";
+import { PeerAddress, Read, SessionManager, Write } from "@matter/main/protocol";
 import { EndpointNumber, Status } from "@matter/main/types";
 import nodeDataChannel from "node-datachannel";
 import { afterAll, beforeAll, expect } from "vitest";
@@ -122,13 +124,13 @@ export function conformanceEnvironment(): { storage: string; cleanup: () => void
  * (`--camera-deferred-offer`), started in `beforeAll` and closed in `afterAll` with everything
  * they opened. The getters are valid inside tests and hooks.
  */
-export function useDuts(name: string, options: { deferred?: boolean } = {}): { app: () => ConformanceHarness; deferredApp: () => ConformanceHarness } {
+export function useDuts(name: string, options: { deferred?: boolean; defaultMode?: boolean } = {}): { app: () => ConformanceHarness; deferredApp: () => ConformanceHarness } {
     const env = conformanceEnvironment();
     let app: ConformanceHarness | undefined;
     let deferredApp: ConformanceHarness | undefined;
     beforeAll(async () => {
         [app, deferredApp] = await Promise.all([
-            ConformanceHarness.create({ name }),
+            ConformanceHarness.create({ name, ...(options.defaultMode ? { defaultMode: true } : {}) }),
             options.deferred ? ConformanceHarness.create({ name: `${name}-deferred`, deferred: true }) : undefined,
         ]);
     }, 60_000);
@@ -192,6 +194,8 @@ export interface HarnessOptions {
     name: string;
     /** The CI "deferred app": SolicitOffer answers DeferredOffer=TRUE. */
     deferred?: boolean;
+    /** The camera's default mode (default streams 0) instead of certification mode, to show where the steps differ. */
+    defaultMode?: boolean;
 }
 
 export class ConformanceHarness {
@@ -201,6 +205,9 @@ export class ConformanceHarness {
     readonly #extraReceived: Received[] = [];
     /** Requestor endpoints of the TH by endpoint number (the main one and extras). */
     readonly #requestors = new Map<number, Endpoint>();
+
+    /** StreamUsagePriorities right after commissioning, restored by `reset` (TC_AVSM_2_11 / 2_21 change them). */
+    #initialPriorities: number[] = [];
 
     private constructor(
         readonly rig: NodeCameraRig,
@@ -215,15 +222,18 @@ export class ConformanceHarness {
     /** A fresh DUT (own port, own storage id), a TH controller, commissioned over the network. */
     static async create(options: HarnessOptions): Promise<ConformanceHarness> {
         const deferred = options.deferred ?? false;
-        // certification mode: empty stream lists after commissioning, as the SDK's CI app
+        // certification mode: empty stream lists after commissioning, as the SDK's CI app (the
+        // default mode only where a file shows how the steps differ there)
         const rig = await NodeCameraRig.start({
             name: `dut-${options.name}`,
-            certification: true,
+            certification: options.defaultMode !== true,
             ...(deferred ? { media: { deferredOfferDelayMs: DEFERRED_OFFER_DELAY_MS } } : {}),
         });
         try {
             const { controller: th, peer: dut } = await rig.addController({ id: `th-${options.name}` });
-            return new ConformanceHarness(rig, th, dut, deferred);
+            const harness = new ConformanceHarness(rig, th, dut, deferred);
+            harness.#initialPriorities = await harness.readAvsm<number[]>("streamUsagePriorities");
+            return harness;
         } catch (error) {
             await rig.close().catch(() => undefined);
             throw error;
@@ -544,7 +554,7 @@ export class ConformanceHarness {
 
     // ── between test cases ─────────────────────────────────────────────────────────────────────
 
-    /** Back to a fresh CI app's state: no sessions, no streams, privacy off, TH peers closed. */
+    /** Back to a fresh CI app's state: no sessions, no streams, privacy off, priorities as commissioned, TH peers closed. */
     async reset(): Promise<void> {
         for (const peer of this.#peers.splice(0)) peer.close();
         await this.setHardPrivacyModeOn(false);
@@ -565,6 +575,14 @@ export class ConformanceHarness {
             const outcome = await this.audioStreamDeallocate(s.audioStreamId);
             if (!outcome.ok) throw new Error(`reset: AudioStreamDeallocate(${s.audioStreamId}) → 0x${outcome.status.toString(16)}`);
         }
+        for (const s of await this.readAvsm<CameraAvStreamManagement.SnapshotStream[]>("allocatedSnapshotStreams")) {
+            const outcome = await this.dut.snapshotStreamDeallocate(s.snapshotStreamId);
+            if (!outcome.ok) throw new Error(`reset: SnapshotStreamDeallocate(${s.snapshotStreamId}) → 0x${outcome.status.toString(16)}`);
+        }
+        const priorities = await this.readAvsm<number[]>("streamUsagePriorities");
+        if (priorities.join() !== this.#initialPriorities.join()) {
+            await this.dut.streams.setStreamPriorities({ streamPriorities: [...this.#initialPriorities] });
+        }
         for (const requestor of this.#requestors.values()) {
             await requestor.act(agent => {
                 const server = agent.get(WebRtcTransportRequestorServer);
@@ -573,6 +591,28 @@ export class ConformanceHarness {
         }
         this.th.received.length = 0;
         this.#extraReceived.length = 0;
+    }
+
+    /**
+     * The SDK's `request_device_reboot`: the DUT's process restarts (same storage, same port), the
+     * TH expires its sessions with the DUT (the old process took its end of them along) and waits,
+     * bounded, until a read over a new CASE session succeeds. WebRTC sessions and the TH's peers
+     * are gone with the old process.
+     */
+    async restart(timeoutMs = 30_000): Promise<void> {
+        for (const peer of this.#peers.splice(0)) peer.close();
+        await this.rig.restart();
+        await this.th.node.env.get(SessionManager).handlePeerShutdown(PeerAddress(this.dut.address));
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+            try {
+                await bounded("read after restart", this.readAvsm<number>("featureMap"), 10_000);
+                return;
+            } catch (error) {
+                if (Date.now() > deadline) throw new Error(`the DUT is not reachable ${timeoutMs} ms after its restart: ${String(error)}`);
+                await new Promise(resolve => setTimeout(resolve, 250));
+            }
+        }
     }
 
     /**

@@ -1,7 +1,8 @@
 /**
- * A vitest reporter that prints the conformance table after a run: one row per TC_WEBRTCP_2_x
- * (test case | app | steps passed/run | pass/FAIL | time | what it checks), grouped by the name of
- * the describe block ("TC_WEBRTCP_2_17"), plus the not-applicable cases.
+ * A vitest reporter that prints the conformance tables after a run, one per suite (TC_WEBRTCP_2_x,
+ * TC_AVSM_2_x): one row per case (test case | app | steps passed/run | pass/FAIL | time | what it
+ * checks), grouped by the name of the describe block ("TC_WEBRTCP_2_17", "TC_AVSM_2_7 (steps …)"),
+ * plus the not-applicable cases.
  *
  * Use it beside a normal reporter:
  *   vitest run test/conformance --reporter=default --reporter=./test/conformance/table-reporter.ts
@@ -11,9 +12,9 @@
  */
 
 import type { Reporter, TestCase, TestModule, TestSuite } from "vitest/node";
-import { caseIdOf, renderTable, type CaseResult } from "./report.js";
+import { caseIdOf, renderTables, type CaseResult } from "./report.js";
 
-/** The case a test or suite belongs to: the nearest enclosing TC_WEBRTCP_ describe block. */
+/** The case a test or suite belongs to: the nearest enclosing TC_WEBRTCP_ / TC_AVSM_ describe block. */
 function caseOf(node: TestCase | TestSuite): string | undefined {
     for (let current: TestCase | TestSuite | TestModule = node; current.type !== "module"; current = current.parent) {
         const id = caseIdOf(current.name);
@@ -56,6 +57,6 @@ export default class ConformanceTableReporter implements Reporter {
                 result.durationMs += test.diagnostic()?.duration ?? 0;
             }
         }
-        process.stdout.write(`\nConformance (connectedhomeip TC_WEBRTCP_2_x)\n\n${renderTable(results, Date.now() - this.#startedAt)}\n\n`);
+        process.stdout.write(`\n${renderTables(results, Date.now() - this.#startedAt)}\n\n`);
     }
 }

@@ -11,6 +11,12 @@
  * - TCP with plain `node:net`: the relay needs what matter.js' TCP wrappers hide — destroy on
  *   teardown (not a 5 s graceful close), pause/resume for backpressure, exact byte counts.
  *
+ * Learned destinations: every datagram delivered to the client teaches it its sender's (address,
+ * port), and every mDNS response (a datagram to or from the mDNS port) the controllers' advertised
+ * operational ports (mdns-destinations.ts); the policy decides which may be learned and the
+ * session keeps them per client, bounded and expiring (policy.ts). TCP connects and UDP sends may go
+ * to them.
+ *
  * Limits: caps on open handles (reserved before an open starts), a token bucket per direction,
  * pending-write and WebSocket-buffer caps (datagrams are dropped, TCP is paused or, for writes,
  * the connection is closed with a `limit` error). A malformed frame closes the client (1002 with
@@ -39,7 +45,8 @@ import {
     type TcpListenRequest,
     type UdpCreateRequest,
 } from "./protocol.js";
-import { LearnedPeers, type RelayPolicy } from "./policy.js";
+import { MdnsDestinations } from "./mdns-destinations.js";
+import { LearnedDestinations, LearnedPeers, type LearnedSource, type RelayPolicy } from "./policy.js";
 import { ByteBucket } from "./rate-limit.js";
 
 /** WebSocket close codes the relay uses. */
@@ -84,6 +91,8 @@ export interface SessionStats {
     udpPorts: number[];
     /** Local ports of the open TCP listeners, sorted, without repeats. */
     tcpPorts: number[];
+    /** Destinations the client learned (advertised by controllers or heard from) and may reach now. */
+    learnedDestinations: number;
 }
 
 /** A request the client made that cannot be served; answered with an `error` reply. */
@@ -155,6 +164,8 @@ export class ClientSession {
     readonly #outbound: ByteBucket;
     readonly #helloTimer: ReturnType<typeof setTimeout>;
     readonly #stats = { droppedDatagrams: 0, bytesFromClient: 0, bytesToClient: 0 };
+    readonly #learned: LearnedDestinations;
+    readonly #advertised: MdnsDestinations;
     #nextHandle = 1;
     #greeted = false;
     #closed = false;
@@ -169,6 +180,9 @@ export class ClientSession {
         this.#log = options.log ?? (() => {});
         this.#inbound = new ByteBucket(this.#policy.limits.maxBytesPerSecond);
         this.#outbound = new ByteBucket(this.#policy.limits.maxBytesPerSecond);
+        const { maxLearnedDestinations, learnedDestinationMs } = this.#policy.limits;
+        this.#learned = new LearnedDestinations(maxLearnedDestinations, learnedDestinationMs);
+        this.#advertised = new MdnsDestinations(maxLearnedDestinations, learnedDestinationMs);
         this.#helloTimer = setTimeout(() => this.fail(CloseCode.policyViolation, "no hello in time"), this.#policy.limits.helloTimeoutMs);
 
         const ws = this.#ws;
@@ -193,6 +207,7 @@ export class ClientSession {
             ...this.#stats,
             udpPorts: ports("udp"),
             tcpPorts: ports("listener"),
+            learnedDestinations: this.#learned.size,
         };
     }
 
@@ -283,7 +298,8 @@ export class ClientSession {
                 return this.#udpCreate(message);
             case "udpSend": {
                 const entry = this.#entry(message.handle, "udp");
-                const verdict = this.#policy.udpSend(message.host, message.port, entry.peers.knows(message.host, message.port));
+                const learned = entry.peers.knows(message.host, message.port) || this.#learned.allows(message.host, message.port);
+                const verdict = this.#policy.udpSend(message.host, message.port, learned);
                 if (!verdict.ok) throw new Refusal(ErrorCode.notAllowed, verdict.reason);
                 if (!this.#outbound.tryTake(message.payload.length)) {
                     throw new Refusal(ErrorCode.limit, `rate limit of ${this.#policy.limits.maxBytesPerSecond} B/s reached: datagram dropped`);
@@ -362,6 +378,26 @@ export class ClientSession {
         }
         this.#stats.bytesToClient += payload.length;
         this.#send({ type: "udpData", handle, ...(netInterface !== undefined ? { netInterface } : {}), peerAddress, peerPort, payload });
+        this.#learnFrom(entry.port, peerAddress, peerPort, payload);
+    }
+
+    /** What a datagram delivered to the client teaches it: its sender, and an mDNS response's controllers. */
+    #learnFrom(localPort: number, peerAddress: string, peerPort: number, payload: Uint8Array): void {
+        this.#learn(peerAddress, peerPort, "peer");
+        const mdns = this.#policy.mdnsPort;
+        if (mdns === undefined || (localPort !== mdns && peerPort !== mdns)) return;
+        for (const advertised of this.#advertised.observe(payload)) {
+            if (advertised.ttlMs === 0) {
+                if (this.#learned.sourceOf(advertised.address, advertised.port) === "mdns") this.#learned.forget(advertised.address, advertised.port);
+            } else {
+                this.#learn(advertised.address, advertised.port, "mdns");
+            }
+        }
+    }
+
+    #learn(address: string, port: number, source: LearnedSource): void {
+        if (!this.#policy.learnable(address, port).ok) return;
+        if (this.#learned.learn(address, port, source)) this.#log(`${this.name}: may now reach ${address} port ${port} (${source === "mdns" ? "advertised over mDNS" : "it wrote first"})`);
     }
 
     // ---- TCP ----
@@ -411,7 +447,7 @@ export class ClientSession {
     }
 
     async #tcpConnect(request: TcpConnectRequest): Promise<void> {
-        const verdict = this.#policy.tcpConnect(request.host, request.port);
+        const verdict = this.#policy.tcpConnect(request.host, request.port, this.#learned.allows(request.host, request.port));
         if (!verdict.ok) throw new Refusal(ErrorCode.notAllowed, verdict.reason);
         const release = this.#reserve("tcp", this.#policy.limits.maxTcpConnections, "TCP connections");
         const timeoutMs = Math.min(request.timeoutMs > 0 ? request.timeoutMs : 10_000, this.#policy.limits.maxConnectTimeoutMs);

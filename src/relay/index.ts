@@ -18,6 +18,7 @@ export {
     DEFAULT_LIMITS,
     DEFAULT_MATTER_PORTS,
     MDNS_PORT,
+    MIN_LEARNED_PORT,
     type PolicyOptions,
     type PortRange,
     type RelayLimits,

@@ -7,12 +7,24 @@
  * - bind (UDP sockets, TCP listeners): only the Matter port range (5540–5600) and the mDNS port 5353
  *   (UDP only). Port 0 ("any") is served from the Matter range. Shared binds (`reuseAddress`) only
  *   on 5353;
- * - TCP connect: any IP address, but only ports in the Matter range. Matter controllers listen on
- *   their operational port, which is 5540 for most and inside the range for the rest; allowing any
- *   address keeps LAN controllers reachable, the port rule keeps the relay from reaching SSH,
- *   databases or web admin pages. Tighten with `allowDestination` (e.g. loopback + the LAN);
- * - UDP send: to a port in the Matter range or 5353 (mDNS, multicast included), or back to any
- *   address/port that sent this socket a datagram (a reply, as a NAT would allow);
+ * - TCP connect: any IP address, on a port in the Matter range or on a destination the client
+ *   learned (below). Allowing any address keeps LAN controllers reachable, the port rule keeps the
+ *   relay from reaching SSH, databases or web admin pages. Tighten with `allowDestination` (e.g.
+ *   loopback + the LAN);
+ * - UDP send: to a port in the Matter range or 5353 (mDNS, multicast included), back to any
+ *   address/port that sent this socket a datagram (a reply, as a NAT would allow), or to a learned
+ *   destination;
+ * - learned destinations ("controllers anywhere on the LAN"): a controller's operational port can be
+ *   any port, so a client may also reach an (address, port) that (a) a controller advertised in an
+ *   operational (`_matter._tcp`) or commissioner (`_matterd._udp`) DNS-SD record of an mDNS
+ *   response the relay carried to this client (mdns-destinations.ts), or (b) sent a datagram to one
+ *   of this client's UDP sockets (a controller that talked first). Only ports from 1024 up that are
+ *   neither the relay's own nor the mDNS port are learned; at most `maxLearnedDestinations` per client
+ *   (the least recently learned goes first), each for `learnedDestinationMs` after it was last
+ *   advertised or heard from, and an mDNS goodbye (TTL 0) forgets it at once. What this does not
+ *   stop: anyone on the LAN can send mDNS responses or datagrams, so a client that holds the token
+ *   and a LAN host that cooperates with it can make the relay reach that host's unprivileged ports
+ *   (or, with a spoofed source, another host's); the caps keep it from becoming a port scanner;
  * - hosts must be IP literals (the relay never resolves names), membership only for multicast groups;
  * - never a port of the relay's own HTTP server.
  *
@@ -49,6 +61,10 @@ export interface RelayLimits {
     maxConnectTimeoutMs: number;
     /** Peers remembered per UDP socket for replies outside the allowed ports. */
     maxLearnedPeers: number;
+    /** Destinations (address, port) a client may learn from mDNS advertisements and from peers that wrote first. */
+    maxLearnedDestinations: number;
+    /** How long a learned destination stays allowed after it was last advertised or heard from. */
+    learnedDestinationMs: number;
 }
 
 /** The limits a relay applies unless `RelayOptions.limits` changes them: 4 clients, 32 sockets each, 1 MiB/s. */
@@ -62,12 +78,16 @@ export const DEFAULT_LIMITS: RelayLimits = {
     helloTimeoutMs: 10_000,
     maxConnectTimeoutMs: 30_000,
     maxLearnedPeers: 1_024,
+    maxLearnedDestinations: 64,
+    learnedDestinationMs: 30 * 60_000,
 };
 
 /** The ports a client may bind and connect to by default: 5540 (Matter's) to 5600. */
 export const DEFAULT_MATTER_PORTS: PortRange = { from: 5540, to: 5600 };
 /** The mDNS port (UDP), which clients may bind (shared) and send to. */
 export const MDNS_PORT = 5353;
+/** The lowest port a destination may be learned on: privileged ports (SSH, HTTP, ...) never are. */
+export const MIN_LEARNED_PORT = 1024;
 
 /** Which ports and destinations relay clients may use, and their limits. */
 export interface PolicyOptions {
@@ -120,6 +140,22 @@ export function parsePortRange(text: string): PortRange | undefined {
 export function stripZone(address: string): string {
     const at = address.indexOf("%");
     return at < 0 ? address : address.slice(0, at);
+}
+
+/**
+ * One spelling per address, so addresses from DNS records, socket events and client requests
+ * compare equal: zone stripped, IPv6 compressed and lower case (RFC 5952, as URLs write it), an
+ * IPv4-mapped IPv6 address as its IPv4 form. Not an IP literal: returned as is.
+ */
+export function canonicalAddress(address: string): string {
+    const bare = stripZone(address).toLowerCase();
+    if (isIP(bare) !== 6) return bare;
+    const compressed = new URL(`http://[${bare}]/`).hostname.slice(1, -1);
+    const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(compressed);
+    if (mapped === null) return compressed;
+    const high = parseInt(mapped[1] ?? "0", 16);
+    const low = parseInt(mapped[2] ?? "0", 16);
+    return `${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`;
 }
 
 /** 4 or 6 for an IP literal (IPv6 may carry a zone), 0 otherwise. */
@@ -194,7 +230,10 @@ export class RelayPolicy {
         return no(`listening address "${address}" is not an IP address`);
     }
 
-    /** May a UDP datagram go to host:port; `learned` = that peer sent this socket a datagram. */
+    /**
+     * May a UDP datagram go to host:port; `learned` = that peer sent this socket a datagram, or the
+     * client learned the destination (`LearnedDestinations`).
+     */
     udpSend(host: string, port: number, learned: boolean): Verdict {
         const destination = this.#destination(host);
         if (!destination.ok) return destination;
@@ -202,14 +241,31 @@ export class RelayPolicy {
         return no(`UDP destination port ${port} is not allowed`);
     }
 
-    /** May a TCP connection go to host:port (an IP literal, not multicast, a connect port)? */
-    tcpConnect(host: string, port: number): Verdict {
+    /**
+     * May a TCP connection go to host:port (an IP literal, not multicast, a connect port or a
+     * `learned` destination: see `LearnedDestinations`)?
+     */
+    tcpConnect(host: string, port: number, learned = false): Verdict {
         const destination = this.#destination(host);
         if (!destination.ok) return destination;
         if (isMulticast(host)) return no(`cannot connect to multicast address ${host}`);
-        if (!this.connectPorts.some(range => inRange(port, range))) {
-            return no(`TCP connect to port ${port} is not allowed (allowed: ${this.connectPorts.map(formatRange).join(",")})`);
+        if (!learned && !this.connectPorts.some(range => inRange(port, range))) {
+            return no(`TCP connect to port ${port} is not allowed (allowed: ${this.connectPorts.map(formatRange).join(",")}, or a port a controller advertised or talked from)`);
         }
+        return this.#notRelay(port);
+    }
+
+    /**
+     * May (address, port) become a learned destination? Only an IP literal that passes
+     * `allowDestination`, not multicast, on a port from {@link MIN_LEARNED_PORT} up that is neither the
+     * relay's own nor the mDNS port: an advertisement cannot open what the port rules keep shut.
+     */
+    learnable(address: string, port: number): Verdict {
+        const destination = this.#destination(address);
+        if (!destination.ok) return destination;
+        if (isMulticast(address)) return no(`${address} is a multicast address`);
+        if (!Number.isInteger(port) || port < MIN_LEARNED_PORT || port > 65_535) return no(`port ${port} is below ${MIN_LEARNED_PORT} or not a port`);
+        if (port === this.mdnsPort) return no(`port ${port} is the mDNS port`);
         return this.#notRelay(port);
     }
 
@@ -271,5 +327,84 @@ export class LearnedPeers {
 
     knows(address: string, port: number): boolean {
         return this.#peers.has(LearnedPeers.key(address, port));
+    }
+}
+
+/** Why a client may reach a learned destination. */
+export type LearnedSource = "mdns" | "peer";
+
+/**
+ * The destinations one client learned: (address, port) pairs a controller advertised over mDNS or
+ * that wrote to one of the client's UDP sockets. Bounded (the least recently learned goes first when
+ * full) and expiring: an entry lasts `lifetimeMs` after it was last learned. Record TTLs do not set
+ * the lifetime: Matter advertises with 120 s TTLs and re-announces rarely, so a controller would
+ * vanish between a camera's reconnects; a goodbye (TTL 0) forgets it at once instead. The caller
+ * checks {@link RelayPolicy.learnable} first.
+ */
+export class LearnedDestinations {
+    readonly #entries = new Map<string, { expiresAt: number; source: LearnedSource }>();
+
+    constructor(
+        readonly max: number,
+        readonly lifetimeMs: number,
+        readonly now: () => number = () => performance.now(),
+    ) {}
+
+    static key(address: string, port: number): string {
+        return `${canonicalAddress(address)}|${port}`;
+    }
+
+    /** Adds or refreshes a destination; true when it was not known before. */
+    learn(address: string, port: number, source: LearnedSource): boolean {
+        if (this.max <= 0) return false;
+        const key = LearnedDestinations.key(address, port);
+        const known = this.#live(key);
+        // refresh: move to the newest end
+        this.#entries.delete(key);
+        if (!known) {
+            this.#sweep();
+            while (this.#entries.size >= this.max) {
+                const oldest = this.#entries.keys().next();
+                if (oldest.done) break;
+                this.#entries.delete(oldest.value);
+            }
+        }
+        this.#entries.set(key, { expiresAt: this.now() + this.lifetimeMs, source });
+        return !known;
+    }
+
+    /** Forgets a destination (an mDNS goodbye). */
+    forget(address: string, port: number): boolean {
+        return this.#entries.delete(LearnedDestinations.key(address, port));
+    }
+
+    /** Whether the client may reach (address, port) because it learned it (zone and spelling ignored). */
+    allows(address: string, port: number): boolean {
+        return this.#live(LearnedDestinations.key(address, port));
+    }
+
+    /** Where an allowed destination was last learned from, or undefined. */
+    sourceOf(address: string, port: number): LearnedSource | undefined {
+        const key = LearnedDestinations.key(address, port);
+        return this.#live(key) ? this.#entries.get(key)?.source : undefined;
+    }
+
+    /** Destinations allowed now. */
+    get size(): number {
+        this.#sweep();
+        return this.#entries.size;
+    }
+
+    #live(key: string): boolean {
+        const entry = this.#entries.get(key);
+        if (entry === undefined) return false;
+        if (entry.expiresAt > this.now()) return true;
+        this.#entries.delete(key);
+        return false;
+    }
+
+    #sweep(): void {
+        const now = this.now();
+        for (const [key, entry] of this.#entries) if (entry.expiresAt <= now) this.#entries.delete(key);
     }
 }

@@ -235,6 +235,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
                 bytesToClient: 0,
                 udpPorts: [],
                 tcpPorts: [],
+                learnedDestinations: 0,
             };
             for (const session of sessions) {
                 const s = session.stats();
@@ -246,6 +247,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
                 total.droppedDatagrams += s.droppedDatagrams;
                 total.bytesFromClient += s.bytesFromClient;
                 total.bytesToClient += s.bytesToClient;
+                total.learnedDestinations += s.learnedDestinations;
             }
             return total;
         },

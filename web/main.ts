@@ -4,21 +4,28 @@
  * - reads the relay token from `?token=` and connects the worker to `ws(s)://<this host>/matter`;
  *   `?mode=certification` starts the camera in certification mode (no default streams);
  * - claims a camera identity for the tab (identity.ts) — one tab, one camera;
- * - opens the media source: `?source=pattern` (headless runs) or the user's choice, default the
- *   webcam, falling back to the test pattern when the camera cannot be opened;
+ * - opens the media source: `?source=pattern|webcam` (headless runs), else the source that last
+ *   worked in this browser, else this device's camera; "Use this device's camera" asks for it
+ *   (front or back: `facingMode`; changing the choice while the camera runs switches cameras),
+ *   falling back to the test pattern with the reason in plain words when it is refused or missing;
+ * - keeps the screen awake while it is a camera (wake-lock.ts) and says so in the header;
+ * - explains its connection where needed (connection-help.ts): the certificate warning of the
+ *   relay's LAN mode, or why a plain-http page from another device gets no camera;
  * - shows pairing QR + manual code, fabrics, live sessions (CurrentSessions rows joined with
  *   RTCPeerConnection stats), privacy switches, snapshot, factory reset and a log; problems in plain
- *   words in a banner.
+ *   words in a banner. It fits a phone's screen (style.css: one column, tables as stacked rows).
  *
  * `window.mwp` is a small handle for tests and the console (status, stats, the media host).
  */
 
-import { MediaSourceError, openTestPattern, openWebcam, type MediaSourceHandle } from "../src/media/browser/media-source.js";
+import { MediaSourceError, openTestPattern, openWebcam, type CameraFacing, type MediaSourceHandle } from "../src/media/browser/media-source.js";
 import type { BrowserSessionStats, SourceKind } from "../src/media/browser/types.js";
 import type { CameraStatus, CoreProfile, PrivacySwitch, SessionEndInfo } from "../worker/protocol.js";
 import { BrowserCamera } from "../worker/browser-camera.js";
+import { connectionHelp } from "./connection-help.js";
 import { claimIdentity } from "./identity.js";
 import { drawQr } from "./qr.js";
+import { ScreenAwake, type WakeLockState } from "./wake-lock.js";
 
 const params = new URLSearchParams(location.search);
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
@@ -53,34 +60,79 @@ function setProblem(key: string, text: string | undefined): void {
 // ── media source ────────────────────────────────────────────────────────────────────────────
 let source: MediaSourceHandle | undefined;
 let client: BrowserCamera | undefined;
+let title = "matter-webrtc-provider";
+let facing: CameraFacing = localStorage.getItem("mwp-facing") === "environment" ? "environment" : "user";
+/** Source changes one after another: a double tap or a quick front/back switch never opens two cameras. */
+let changing: Promise<void> = Promise.resolve();
 
-async function useSource(kind: SourceKind, title: string): Promise<void> {
+function chooseSource(kind: SourceKind): Promise<void> {
+    changing = changing.then(() => useSource(kind)).catch((error: unknown) => log("error", `media source: ${String(error)}`));
+    return changing;
+}
+
+function showSourceMessage(text: string | undefined): void {
+    const message = $("source-message");
+    message.hidden = text === undefined;
+    message.textContent = text ?? "";
+    setProblem("source", text);
+}
+
+async function useSource(kind: SourceKind): Promise<void> {
+    const previous = source;
     let next: MediaSourceHandle;
-    try {
-        next = kind === "webcam" ? await openWebcam() : openTestPattern({ title });
-        setProblem("source", undefined);
-    } catch (error) {
-        const text = error instanceof MediaSourceError ? error.message : `the media source failed: ${String(error)}`;
-        if (kind === "webcam") {
-            setProblem("source", `${text} — streaming the test pattern instead`);
+    let message: string | undefined;
+    if (kind === "webcam") {
+        // a phone opens one camera at a time: let go of the running one before asking for the other
+        if (previous?.kind === "webcam") previous.stop();
+        try {
+            next = await openWebcam({ facing });
+        } catch (error) {
+            const text = error instanceof MediaSourceError ? error.message : `the camera could not be opened: ${String(error)}`;
+            message = `${text[0]?.toUpperCase() ?? ""}${text.slice(1)}. This camera streams the test pattern instead.`;
             log("warn", text);
+            next = previous?.kind === "pattern" ? previous : openTestPattern({ title });
+        }
+    } else {
+        if (previous?.kind === "pattern") return;
+        try {
             next = openTestPattern({ title });
-        } else {
-            setProblem("source", text);
+        } catch (error) {
+            const text = error instanceof MediaSourceError ? error.message : `the test pattern failed: ${String(error)}`;
+            showSourceMessage(text);
             log("error", text);
             return;
         }
     }
-    const previous = source;
-    source = next;
-    await client?.host.setSource(next);
-    previous?.stop();
-    const preview = $<HTMLVideoElement>("preview");
-    preview.srcObject = new MediaStream([next.video]);
-    void preview.play().catch(() => undefined);
-    $("source-label").textContent = `streaming: ${next.label}${next.audio === undefined ? " (no audio)" : ""}`;
-    for (const input of document.querySelectorAll<HTMLInputElement>('input[name="source"]')) input.checked = input.value === next.kind;
-    localStorage.setItem("mwp-source", kind);
+    showSourceMessage(message);
+    if (next !== previous) {
+        source = next;
+        await client?.host.setSource(next);
+        previous?.stop();
+        const preview = $<HTMLVideoElement>("preview");
+        preview.srcObject = new MediaStream([next.video]);
+        void preview.play().catch(() => undefined);
+        // what worked is what the next visit opens: a refused camera is not asked for again by itself
+        localStorage.setItem("mwp-source", next.kind);
+    }
+    const direction = next.facing === "user" ? " (front camera)" : next.facing === "environment" ? " (back camera)" : "";
+    $("source-label").textContent = `streaming: ${next.label}${direction}${next.audio === undefined ? " (no audio)" : ""}`;
+    $("use-camera").setAttribute("aria-pressed", String(next.kind === "webcam"));
+    $("use-pattern").setAttribute("aria-pressed", String(next.kind === "pattern"));
+}
+
+// ── screen and connection ───────────────────────────────────────────────────────────────────
+const screenAwake = new ScreenAwake(state => renderWakeLock(state));
+function renderWakeLock(state: WakeLockState): void {
+    const indicator = $("wake-lock");
+    indicator.textContent = state.state === "awake" ? "☀ screen kept awake" : state.state === "hidden" ? "page hidden" : "screen may sleep";
+    indicator.title = state.text;
+    indicator.dataset.state = state.state;
+}
+
+function showConnectionHelp(): void {
+    const help = connectionHelp(location, window.isSecureContext);
+    $("certificate-help").hidden = help !== "certificate";
+    $("insecure-help").hidden = help !== "insecure";
 }
 
 // ── rendering ───────────────────────────────────────────────────────────────────────────────
@@ -99,7 +151,7 @@ function renderStatus(status: CameraStatus): void {
         $("qr-payload").textContent = pairing.qrPairingCode;
         $("pairing-details").textContent = `passcode ${String(pairing.passcode).padStart(8, "0")}, discriminator ${pairing.discriminator}`;
         if (pairing.qrPairingCode !== lastQr) {
-            drawQr($<HTMLCanvasElement>("qr"), pairing.qrPairingCode);
+            drawQr($<HTMLCanvasElement>("qr"), pairing.qrPairingCode, 10);
             lastQr = pairing.qrPairingCode;
         }
     }
@@ -107,7 +159,9 @@ function renderStatus(status: CameraStatus): void {
     fabrics.replaceChildren(
         ...(status.fabrics.length === 0
             ? [row([cell(status.commissioned ? "—" : "not commissioned", "muted", 5)])]
-            : status.fabrics.map(f => row([cell(String(f.fabricIndex)), cell(f.label || "(no label)"), cell(`0x${f.vendorId.toString(16).toUpperCase()}`), cell(f.fabricId), cell(f.nodeId)]))),
+            : status.fabrics.map(f =>
+                  row([cell(String(f.fabricIndex)), cell(f.label || "(no label)"), cell(`0x${f.vendorId.toString(16).toUpperCase()}`), cell(f.fabricId), cell(f.nodeId)], fabrics),
+              )),
     );
     for (const key of ["softLivestream", "softRecording", "hard"] as const) {
         const input = $<HTMLInputElement>(`privacy-${key}`);
@@ -145,13 +199,19 @@ function renderSessions(status: CameraStatus | undefined, stats: BrowserSessionS
                 cell(`${(s?.bitrateKbps ?? 0).toFixed(0)} kbit/s`, "num"),
                 cell(s === undefined ? "" : `${s.codec.replace(/^video\//, "")} ${s.frameWidth ? `${s.frameWidth}×${s.frameHeight}` : ""} ${s.framesPerSecond ? `${s.framesPerSecond} fps` : ""}`),
                 cell(s?.selectedPair ?? "", "path"),
-            ]);
+            ], body);
         }),
     );
 }
 
-function row(cells: HTMLTableCellElement[]): HTMLTableRowElement {
+/** A table row; with `body`, each cell carries its column's heading (`data-label`) for the phone layout's stacked rows. */
+function row(cells: HTMLTableCellElement[], body?: HTMLElement): HTMLTableRowElement {
     const tr = document.createElement("tr");
+    const headings = body?.closest("table")?.querySelectorAll("thead th");
+    cells.forEach((td, i) => {
+        const heading = headings?.[i]?.textContent;
+        if (heading) td.dataset.label = heading;
+    });
     tr.append(...cells);
     return tr;
 }
@@ -174,6 +234,7 @@ function formatBytes(n: number): string {
 const sessionEnds: SessionEndInfo[] = [];
 
 async function main(): Promise<void> {
+    showConnectionHelp();
     const token = params.get("token");
     if (token === null || token === "") {
         setProblem("token", "this page needs the relay's token: open the exact URL the relay printed (it ends in ?token=…)");
@@ -185,6 +246,7 @@ async function main(): Promise<void> {
         return;
     }
     const identity = await claimIdentity(params.get("camera"));
+    title = identity.name;
     $("camera-name").textContent = identity.name;
     document.title = `Matter camera ${identity.name}`;
 
@@ -212,11 +274,22 @@ async function main(): Promise<void> {
         },
     });
 
-    const chosen = params.get("source") ?? localStorage.getItem("mwp-source") ?? "webcam";
-    await useSource(chosen === "pattern" ? "pattern" : "webcam", identity.name);
-    for (const input of document.querySelectorAll<HTMLInputElement>('input[name="source"]')) {
-        input.addEventListener("change", () => void useSource(input.value === "pattern" ? "pattern" : "webcam", identity.name));
+    for (const input of document.querySelectorAll<HTMLInputElement>('input[name="facing"]')) {
+        input.checked = input.value === facing;
+        input.addEventListener("change", () => {
+            if (!input.checked) return;
+            facing = input.value === "environment" ? "environment" : "user";
+            localStorage.setItem("mwp-facing", facing);
+            // a switch while the camera runs; on the test pattern the choice waits for the button
+            if (source?.kind === "webcam") void chooseSource("webcam");
+        });
     }
+    $("use-camera").addEventListener("click", () => void chooseSource("webcam"));
+    $("use-pattern").addEventListener("click", () => void chooseSource("pattern"));
+    const chosen = params.get("source") ?? localStorage.getItem("mwp-source") ?? "webcam";
+    await chooseSource(chosen === "pattern" ? "pattern" : "webcam");
+    // from here on this tab is a camera: keep its screen on
+    screenAwake.start();
     for (const key of ["softLivestream", "softRecording", "hard"] as PrivacySwitch[]) {
         const input = $<HTMLInputElement>(`privacy-${key}`);
         input.addEventListener("change", () => {
@@ -239,7 +312,10 @@ async function main(): Promise<void> {
         if (!confirm("Factory reset: forget every controller and start uncommissioned?")) return;
         client?.api.factoryReset().then(renderStatus, (error: unknown) => log("error", `factory reset: ${String(error)}`));
     });
-    addEventListener("pagehide", () => void client?.stop());
+    addEventListener("pagehide", () => {
+        screenAwake.stop();
+        void client?.stop();
+    });
 
     void client.run();
     // stats and status once a second
@@ -268,6 +344,11 @@ declare global {
             log: typeof logEntries;
             problems: () => string[];
             source: () => string | undefined;
+            /** The constraints the running source's video track was opened with (facingMode, …). */
+            videoConstraints: () => MediaTrackConstraints | undefined;
+            wakeLock: () => WakeLockState;
+            /** Resolves once the source changes asked for so far are done. */
+            sourceSettled: () => Promise<void>;
         };
     }
 }
@@ -281,6 +362,9 @@ window.mwp = {
     log: logEntries,
     problems: () => [...problems.values()],
     source: () => source?.kind,
+    videoConstraints: () => source?.video.getConstraints(),
+    wakeLock: () => screenAwake.state,
+    sourceSettled: () => changing,
 };
 
 main().catch((error: unknown) => {

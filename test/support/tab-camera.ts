@@ -9,7 +9,7 @@
  * clear of `testPort()` (20000–21999) and the relay suites (30000+).
  */
 
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "playwright-core";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../../src/cli/chromium.js";
 import { PAGE_DIR } from "../../src/cli/build-page.js";
 import { startRelay, type Relay } from "../../src/relay/server.js";
@@ -36,6 +36,10 @@ export interface TabCameraOptions {
     /** An existing browser (a context of its own is created); default: launch one. */
     browser?: Browser;
     viewport?: { width: number; height: number };
+    /** More options of the tab's browser context (a phone: `isMobile`, `hasTouch`, `deviceScaleFactor`). */
+    contextOptions?: BrowserContextOptions;
+    /** The page's `source` parameter; "choice" leaves it out (the page opens this device's camera). Default "pattern". */
+    source?: "pattern" | "webcam" | "choice";
 }
 
 export class TabCamera {
@@ -63,9 +67,10 @@ export class TabCamera {
         const owns = browser === undefined;
         try {
             browser ??= await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], timeout: 30_000 });
-            const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 1000 } });
+            const context = await browser.newContext({ ...options.contextOptions, viewport: options.viewport ?? { width: 1280, height: 1000 } });
             const page = await context.newPage();
-            const url = `${relay.pageUrl}&source=pattern&mdns=lo&camera=${encodeURIComponent(options.name)}${options.certification ? "&mode=certification" : ""}`;
+            const source = options.source ?? "pattern";
+            const url = `${relay.pageUrl}${source === "choice" ? "" : `&source=${source}`}&mdns=lo&camera=${encodeURIComponent(options.name)}${options.certification ? "&mode=certification" : ""}`;
             await page.goto(url, { timeout: 15_000 });
             const status = await waitOnline(page);
             return new TabCamera(relay, matterPorts, browser, owns, context, page, url, status.port ?? 0);

@@ -9,5 +9,5 @@
 export { BrowserMediaHost, browserCapabilities, h264Preferences, type BrowserMediaHostOptions } from "./browser-media-host.js";
 export { rtcIceServers } from "../ice-servers.js";
 export type { MediaCapabilities } from "../offer-plan.js";
-export { MediaSourceError, openTestPattern, openWebcam, type MediaSourceHandle, type TestPatternOptions } from "./media-source.js";
+export { MediaSourceError, openTestPattern, openWebcam, type CameraFacing, type MediaSourceHandle, type TestPatternOptions, type WebcamOptions } from "./media-source.js";
 export type { BrowserSessionStats, MediaEvents, MediaHostApi, MediaLogEntry, PeerRole, SnapshotData, SourceKind } from "./types.js";

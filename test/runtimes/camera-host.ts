@@ -284,10 +284,11 @@ export async function openLiveSession(
     controller: TestController,
     peer: CameraPeer,
     streams: { video: number; audio: number },
-    options: { timeoutMs?: number; minFrames?: number } = {},
+    options: { timeoutMs?: number; minFrames?: number; bindAddress?: string } = {},
 ): Promise<LiveSession> {
     const timeoutMs = options.timeoutMs ?? 20_000;
-    const local = new ControllerPeer({ videoPt: VIDEO_PT, audioPt: AUDIO_PT });
+    // bindAddress: the viewer's local address (default loopback; a LAN box host's own address)
+    const local = new ControllerPeer({ videoPt: VIDEO_PT, audioPt: AUDIO_PT, ...(options.bindAddress !== undefined ? { bindAddress: options.bindAddress } : {}) });
     try {
         const offer = await local.createOffer();
         const started = performance.now();

@@ -4,8 +4,10 @@
  * End handler fixed, see `TestRequestorServer`), talking to a camera over real UDP/TCP on loopback.
  *
  * It commissions by address (no commissionable discovery) and seeds the operational address, so
- * mDNS can stay on `lo`. It records what the camera sends to its Requestor cluster (Offer, Answer,
- * ICECandidates, End) and registers sessions there after each SolicitOffer / ProvideOffer, as a
+ * mDNS can stay on `lo`; with `discover: true` (the LAN-in-a-box suite) it seeds nothing and
+ * commissions by pairing code through mDNS discovery instead, finding the camera's operational
+ * address by operational discovery as a real controller does. It records what the camera sends
+ * to its Requestor cluster (Offer, Answer, ICECandidates, End) and registers sessions there after each SolicitOffer / ProvideOffer, as a
  * controller application must. Provider commands return the response or the status code the
  * camera answered, so tests can assert either.
  */
@@ -14,7 +16,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CommissioningClient, ControllerBehavior, Crypto, Endpoint, Environment, ServerNode, type ClientNode } from "@matter/main";
+import { CommissioningClient, ControllerBehavior, Crypto, Endpoint, Environment, Millis, ServerNode, type ClientNode } from "@matter/main";
 import { AdministratorCommissioningClient } from "@matter/main/behaviors/administrator-commissioning";
 import { CameraAvStreamManagementClient } from "@matter/main/behaviors/camera-av-stream-management";
 import { WebRtcTransportProviderClient } from "@matter/main/behaviors/web-rtc-transport-provider";
@@ -128,12 +130,14 @@ export class TestController {
      * `tcp: false`: a controller without TCP (every interaction goes over UDP).
      * `requestorEndpoint`: where its Requestor cluster lives (the OriginatingEndpointID it sends):
      * 0 puts it on the root endpoint, as the SmartThings hub has it; default the next free endpoint.
+     * `discover`: seed no operational address (`cameraPort` is then unused): addresses come from
+     * mDNS, on the interface the environment names (MATTER_MDNS_NETWORKINTERFACE).
      */
     static async create(
         id: string,
         port: number,
         cameraPort: number,
-        options: { preferTcp?: boolean; tcp?: boolean; requestorEndpoint?: number } = {},
+        options: { preferTcp?: boolean; tcp?: boolean; requestorEndpoint?: number; discover?: boolean } = {},
     ): Promise<TestController> {
         const onRoot = options.requestorEndpoint === 0;
         const root = onRoot ? ServerNode.RootEndpoint.with(ControllerBehavior, TestRequestorServer) : ServerNode.RootEndpoint.with(ControllerBehavior);
@@ -152,6 +156,7 @@ export class TestController {
                   }),
               );
         await node.start();
+        if (options.discover) return new TestController(node, requestor);
         // post-commissioning CASE needs the camera's operational address; mDNS stays on lo
         node.env.get(PeerSet).added.on(peer => {
             const descriptor = peer.descriptor as { operationalAddress?: unknown };
@@ -191,6 +196,15 @@ export class TestController {
         const peer = await this.node.peers.forDescriptor({ addresses: [{ type: "udp", ip: "::1", port: cameraPort }] });
         await peer.commission({ passcode });
         return new CameraPeer(this, peer);
+    }
+
+    /**
+     * Commissions the camera its manual pairing code names, found by commissionable (mDNS)
+     * discovery, within `timeoutMs` (matter.js's own bound, 3 minutes, is too long for a test).
+     */
+    async commissionByCode(pairingCode: string, timeoutMs = 30_000): Promise<CameraPeer> {
+        const client = await this.node.peers.commission({ pairingCode, timeout: Millis(timeoutMs) });
+        return new CameraPeer(this, client);
     }
 
     async close(): Promise<void> {

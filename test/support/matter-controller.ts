@@ -7,9 +7,9 @@
  * mDNS can stay on `lo`; with `discover: true` (the LAN-in-a-box suite) it seeds nothing and
  * commissions by pairing code through mDNS discovery instead, finding the camera's operational
  * address by operational discovery as a real controller does. It records what the camera sends
- * to its Requestor cluster (Offer, Answer, ICECandidates, End) and registers sessions there after each SolicitOffer / ProvideOffer, as a
- * controller application must. Provider commands return the response or the status code the
- * camera answered, so tests can assert either.
+ * to its Requestor cluster (Offer, Answer, ICECandidates, End) and registers sessions there after
+ * each SolicitOffer / ProvideOffer, as a controller application must. Provider commands return the
+ * response or the status code the camera answered, so tests can assert either.
  */
 
 import { execFileSync } from "node:child_process";

@@ -2,8 +2,10 @@
  * `tsx src/cli/relay.ts [options]`: the relay for the browser camera. Serves the built page
  * (`dist/web` by default) and carries the page's Matter UDP/TCP/mDNS over a token-protected
  * WebSocket (src/relay). Prints the page URL with the token, logs connections and refusals (never
- * payloads), and stops cleanly on SIGINT/SIGTERM. Bad options print a readable message and exit
- * with status 2. Options: src/relay/cli-options.ts.
+ * payloads), and stops cleanly on SIGINT/SIGTERM. Bad options, an interface that does not exist
+ * and certificate files that cannot be used print a readable message and exit with status 2.
+ * Options: src/relay/cli-options.ts. `--lan`: HTTPS on a LAN interface, the URL as a QR code and
+ * the certificate's fingerprint (src/relay/lan-mode.ts, which also states the security model).
  */
 
 import { stat } from "node:fs/promises";
@@ -26,6 +28,24 @@ if (!info?.isDirectory()) {
 }
 
 // loaded only now, so --help and bad options answer at once
+const { CertificateError, LanError, lanBanner, prepareLanMode } = await import("../relay/lan-mode.js");
+let lan: Awaited<ReturnType<typeof prepareLanMode>> | undefined;
+if (args.lan) {
+    try {
+        lan = await prepareLanMode({
+            ...(args.interface !== undefined ? { interface: args.interface } : {}),
+            ...(args.mdnsInterface !== undefined ? { mdnsInterface: args.mdnsInterface } : {}),
+            ...(args.certFile !== undefined && args.keyFile !== undefined ? { certFile: args.certFile, keyFile: args.keyFile } : {}),
+            ...(args.stateDir !== undefined ? { stateDir: resolve(args.stateDir) } : {}),
+            renewCertificate: args.newCert,
+        });
+    } catch (error) {
+        if (!(error instanceof LanError || error instanceof CertificateError)) throw error;
+        console.error(`relay: ${error.message}`);
+        process.exit(2);
+    }
+    for (const note of lan.notes) console.log(`relay: ${note}`);
+}
 const { Logger } = await import("@matter/main");
 const { startRelay } = await import("../relay/server.js");
 // matter.js' socket code logs every bind at debug; the relay's own lines say what matters
@@ -36,7 +56,7 @@ let relay: Awaited<ReturnType<typeof startRelay>>;
 try {
     relay = await startRelay({
         port: args.port,
-        host: args.host,
+        ...(lan !== undefined ? lan.relayOptions : { host: args.host }),
         staticDir,
         matterPorts: args.matterPorts,
         allowedOrigins: args.allowedOrigins,
@@ -45,16 +65,23 @@ try {
     });
 } catch (error) {
     const code = (error as { code?: unknown }).code;
-    const reason = code === "EADDRINUSE" ? `port ${args.port} is in use (try --port 0)` : code === "EADDRNOTAVAIL" ? `cannot bind ${args.host}` : String(error);
+    const where = lan !== undefined ? lan.choice.addresses.join(", ") : args.host;
+    const reason = code === "EADDRINUSE" ? `port ${args.port} is in use (try --port 0)` : code === "EADDRNOTAVAIL" ? `cannot bind ${where}` : String(error);
     console.error(`relay: cannot start: ${reason}`);
     process.exit(2);
 }
 
 console.log(`relay: serving ${staticDir}`);
 console.log(`relay: ${relay.policy.describe()}`);
-console.log(`relay: open ${relay.pageUrl}`);
-if (args.host !== "127.0.0.1" && args.host !== "localhost" && args.host !== "::1") {
-    console.log("relay: note: browsers allow WebCrypto only on https or localhost; from another machine use a TLS proxy");
+const mdns = lan?.mdnsInterface ?? args.mdnsInterface;
+const pageUrl = `${relay.pageUrl}${mdns !== undefined ? `&mdns=${encodeURIComponent(mdns)}` : ""}`;
+if (lan !== undefined) {
+    console.log(lanBanner(lan, pageUrl, relay.port, { color: process.stdout.isTTY === true, prefix: "relay: " }));
+} else {
+    console.log(`relay: open ${pageUrl}`);
+    if (args.host !== "127.0.0.1" && args.host !== "localhost" && args.host !== "::1") {
+        console.log("relay: note: browsers allow the camera and WebCrypto only on https or localhost; from another machine use --lan");
+    }
 }
 
 onStopSignals("relay", () => relay.close());

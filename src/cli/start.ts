@@ -17,12 +17,18 @@
  * Without --headless the page runs in the user's browser, out of this process' sight: the pairing
  * code is on the page (the relay only sees encrypted Matter traffic), and this process reports
  * when a camera page connects. Ctrl-C stops everything.
+ *
+ * `--lan`: the relay's LAN mode (src/relay/lan-mode.ts): HTTPS on one LAN interface (`--interface`),
+ * a certificate of its own kept across runs (or `--cert/--key`), the page URL printed with a QR code
+ * for a phone to scan and the certificate's fingerprint; the page's mDNS runs on that interface
+ * (`mdns=` in the URL) unless `--mdns`/`--mdns-interface` names another. A missing interface or an
+ * unusable certificate file exits with status 2 and the reason.
  */
 
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "./chromium.js";
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildPage, FROM_SOURCES, PAGE_DIR } from "./build-page.js";
 import { onStopSignals } from "./process.js";
@@ -43,7 +49,7 @@ Camera options:
   --headless             also run the page in headless Chromium (test pattern)
   --cameras N            with --headless: open N tabs = N cameras (default 1)
   --source webcam|pattern  with --headless: the video source (default pattern)
-  --mdns IFACE           advertise mDNS only on this relay-host interface (e.g. lo)
+  --mdns IFACE           advertise mDNS only on this relay-host interface (e.g. lo; same as --mdns-interface)
   --certification        certification mode: no default streams (see README, "Two modes")
   --profile-dir DIR      with --headless: Chromium profile, keeps the cameras' IndexedDB (default dist/chromium-profile)
   --rebuild              rebuild the page even if dist/web looks current
@@ -142,6 +148,23 @@ const built = await buildPage({ force: args.rebuild, log: line => console.log(`s
 if (built !== undefined) console.log(`start: page built in ${(built / 1000).toFixed(1)} s`);
 if (!existsSync(join(DIST, "index.html"))) fail(`the page is missing from ${DIST}`);
 
+const { CertificateError, LanError, lanBanner, prepareLanMode } = await import("../relay/lan-mode.js");
+let lan: Awaited<ReturnType<typeof prepareLanMode>> | undefined;
+if (args.relay.lan) {
+    try {
+        lan = await prepareLanMode({
+            ...(args.relay.interface !== undefined ? { interface: args.relay.interface } : {}),
+            ...(args.relay.certFile !== undefined && args.relay.keyFile !== undefined ? { certFile: args.relay.certFile, keyFile: args.relay.keyFile } : {}),
+            ...(args.relay.stateDir !== undefined ? { stateDir: resolve(args.relay.stateDir) } : {}),
+            renewCertificate: args.relay.newCert,
+        });
+    } catch (error) {
+        if (!(error instanceof LanError || error instanceof CertificateError)) throw error;
+        console.error(`start: ${error.message}`);
+        process.exit(2);
+    }
+    for (const note of lan.notes) console.log(`start: ${note}`);
+}
 // the relay's host sockets run matter.js' Node network: keep its per-socket debug lines out
 const { Logger } = await import("@matter/main");
 Logger.level = process.env.MATTER_LOG_LEVEL ?? "warn";
@@ -151,7 +174,7 @@ let relay: Awaited<ReturnType<typeof startRelay>>;
 try {
     relay = await startRelay({
         port: args.relay.port,
-        host: args.relay.host,
+        ...(lan !== undefined ? lan.relayOptions : { host: args.relay.host }),
         staticDir: args.relay.staticDir,
         matterPorts: args.relay.matterPorts,
         allowedOrigins: args.relay.allowedOrigins,
@@ -166,15 +189,20 @@ try {
     fail(code === "EADDRINUSE" ? `port ${args.relay.port} is in use (try --port 0, or stop the other relay)` : `cannot start the relay: ${String(error)}`);
 }
 
+const mdns = args.mdns ?? args.relay.mdnsInterface ?? lan?.mdnsInterface;
 const extra = [
-    args.mdns !== undefined ? `&mdns=${encodeURIComponent(args.mdns)}` : "",
+    mdns !== undefined ? `&mdns=${encodeURIComponent(mdns)}` : "",
     args.certification ? "&mode=certification" : "",
 ].join("");
 const pageUrl = `${relay.pageUrl}${extra}`;
 console.log(`start: relay ${relay.policy.describe()}`);
-console.log(`start: open this page — that tab becomes a Matter camera:\n\n    ${pageUrl}\n`);
-if (args.relay.host !== "127.0.0.1" && args.relay.host !== "localhost" && args.relay.host !== "::1") {
-    console.log("start: note: browsers allow the camera and WebCrypto only on https or localhost; from another machine put a TLS proxy in front");
+if (lan !== undefined) {
+    console.log(lanBanner(lan, pageUrl, relay.port, { color: process.stdout.isTTY === true, prefix: "start: " }));
+} else {
+    console.log(`start: open this page — that tab becomes a Matter camera:\n\n    ${pageUrl}\n`);
+    if (args.relay.host !== "127.0.0.1" && args.relay.host !== "localhost" && args.relay.host !== "::1") {
+        console.log("start: note: browsers allow the camera and WebCrypto only on https or localhost; from another machine use --lan");
+    }
 }
 
 let closeBrowser: (() => Promise<void>) | undefined;
@@ -200,6 +228,8 @@ async function runHeadless(url: string, options: StartArgs): Promise<() => Promi
         executablePath: CHROMIUM_PATH,
         headless: true,
         args: [...CHROMIUM_ARGS],
+        // LAN mode's certificate is its own (self-signed); this browser runs on the relay's machine
+        ...(options.relay.lan ? { ignoreHTTPSErrors: true } : {}),
     });
     for (let n = 1; n <= options.cameras; n++) {
         const existing = context.pages()[0];

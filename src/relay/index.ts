@@ -12,7 +12,7 @@
  * @module matter-webrtc-provider/relay
  */
 
-export { startRelay, type Relay, type RelayOptions, type RelayStats } from "./server.js";
+export { startRelay, type Relay, type RelayOptions, type RelayStats, type RelayTls } from "./server.js";
 export { CloseCode, type SessionStats } from "./client-session.js";
 export {
     DEFAULT_LIMITS,

@@ -6,19 +6,25 @@
  *   virtual network (client-session.ts) speaking the binary protocol of protocol.ts.
  *
  * Locked down by default:
- * - bound to 127.0.0.1 unless `host` is given;
+ * - bound to 127.0.0.1 unless `host` (one address) or `hosts` (several, one port) is given;
  * - a random 256-bit token (or `token`) is required as `?token=` on the WebSocket URL; the printed
  *   `pageUrl` carries it for the page to pass on. Missing or wrong token → 401, before any upgrade;
  * - the `Origin` header must be one of the relay's own origins (http://127.0.0.1|localhost|[::1]:port,
- *   the bound host, and every local address when bound to a wildcard) or `allowedOrigins`; a
- *   wrong Origin → 403. Requests without Origin (non-browser clients such as Node's `ws`) pass
+ *   the bound hosts, `serverNames`, and every local address when bound to a wildcard; https:// in
+ *   TLS mode) or `allowedOrigins`; a wrong Origin → 403. Requests without Origin (non-browser clients such as Node's `ws`) pass
  *   unless `requireOrigin` is set: browsers always send it, and the token still applies;
  * - ports, destinations and per-client caps from policy.ts; at most `limits.maxClients` clients
  *   (503 beyond that).
  *
- * The page finds its relay from its own URL: `pageUrl` is `http://host:port/?token=…`, so the page
+ * TLS (`tls`: a certificate and key, PEM): the same server over HTTPS and WSS; the LAN mode
+ * (lan-mode.ts) uses it with a certificate of its own (tls.ts), since a phone's browser gives the
+ * camera and WebCrypto only to a secure page. Handshakes that fail (a browser that has not yet
+ * accepted a self-signed certificate) are dropped without a log line.
+ *
+ * The page finds its relay from its own URL: `pageUrl` is `http(s)://host:port/?token=…`, so the page
  * connects to `ws://${location.host}/matter?token=${new URLSearchParams(location.search).get("token")}`
- * (wss behind TLS). Secure context: WebCrypto needs https or localhost/127.0.0.1.
+ * (wss behind TLS). Secure context: WebCrypto needs https or localhost/127.0.0.1. `urlHost` picks
+ * the host the URLs name (LAN mode: the address a phone reaches).
  *
  * `close()` closes every client and every socket it opened, then the HTTP server.
  */
@@ -27,7 +33,8 @@ import { NodeJsNetwork } from "@matter/nodejs";
 import type { Network } from "@matter/main";
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import { createServer as createHttpsServer } from "node:https";
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from "node:net";
 import { networkInterfaces } from "node:os";
 import { WebSocketServer, type WebSocket } from "ws";
 import { ClientSession, CloseCode, sortedPorts, type SessionStats } from "./client-session.js";
@@ -41,6 +48,14 @@ export interface RelayOptions extends PolicyOptions {
     port?: number;
     /** Address to bind; default 127.0.0.1. */
     host?: string;
+    /** Addresses to bind, all on one port (e.g. an interface's IPv4 and IPv6 addresses); overrides `host`. */
+    hosts?: string[];
+    /** Serve HTTPS and WSS with this certificate and key instead of plain HTTP. */
+    tls?: RelayTls;
+    /** DNS names that reach this relay (e.g. the host name and `<host>.local`): their origins pass the Origin check. */
+    serverNames?: string[];
+    /** The host `url` and `pageUrl` name; default the first bound address (loopback for a wildcard). */
+    urlHost?: string;
     /** Directory of the built page; without it only the WebSocket is served. */
     staticDir?: string;
     /** WebSocket path; default "/matter". */
@@ -55,6 +70,14 @@ export interface RelayOptions extends PolicyOptions {
     network?: Network;
     /** Log lines (connections, refusals, closes; never payloads). Default: silent. */
     log?: (line: string) => void;
+}
+
+/** A certificate and its private key, PEM, for a relay that serves HTTPS. */
+export interface RelayTls {
+    /** The certificate (chain), PEM. */
+    cert: string;
+    /** Its private key, PEM, unencrypted. */
+    key: string;
 }
 
 /** Totals over the relay's connected clients. */
@@ -73,8 +96,14 @@ export interface Relay {
     token: string;
     /** The HTTP port it listens on (the one chosen when the option was 0). */
     port: number;
-    /** The address it is bound to. */
+    /** The address it is bound to (the first, when several). */
     host: string;
+    /** Every address it is bound to. */
+    hosts: string[];
+    /** True when it serves HTTPS/WSS. */
+    secure: boolean;
+    /** The Origins its WebSocket accepts, or "any". */
+    origins: string[] | "any";
     /** The client policy in force. */
     policy: RelayPolicy;
     /** Totals over the connected clients. */
@@ -94,14 +123,14 @@ function reachableHost(host: string): string {
     return host;
 }
 
-function ownOrigins(host: string, port: number): Set<string> {
-    const hosts = new Set(["127.0.0.1", "localhost", "::1", host]);
-    if (host === "0.0.0.0" || host === "::") {
+function ownOrigins(bound: readonly string[], names: readonly string[], port: number, scheme: "http" | "https"): Set<string> {
+    const hosts = new Set(["127.0.0.1", "localhost", "::1", ...bound, ...names.map(n => n.toLowerCase())]);
+    if (bound.some(host => host === "0.0.0.0" || host === "::")) {
         for (const infos of Object.values(networkInterfaces())) {
             for (const info of infos ?? []) hosts.add(info.address);
         }
     }
-    return new Set([...hosts].map(h => `http://${urlHost(h)}:${port}`));
+    return new Set([...hosts].map(h => `${scheme}://${urlHost(h)}:${port}`));
 }
 
 function sameToken(given: string | null, expected: string): boolean {
@@ -130,7 +159,9 @@ function refuseUpgrade(socket: Socket, status: number, reason: string): void {
  * host. Loopback only by default.
  */
 export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
-    const host = options.host ?? "127.0.0.1";
+    const hosts = options.hosts !== undefined && options.hosts.length > 0 ? [...new Set(options.hosts)] : [options.host ?? "127.0.0.1"];
+    const host = hosts[0] as string;
+    const scheme = options.tls !== undefined ? "https" : "http";
     const path = options.path ?? "/matter";
     const token = options.token ?? randomBytes(32).toString("base64url");
     if (token.length < 16) throw new RangeError("token must be at least 16 characters");
@@ -147,7 +178,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     let allowedOrigins: Set<string> | "any" = new Set<string>();
     let clientNumber = 0;
 
-    const server: Server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const handle = (request: IncomingMessage, response: ServerResponse) => {
         const pathname = new URL(request.url ?? "/", "http://relay").pathname;
         if (pathname === path) {
             sendText(response, 426, "WebSocket upgrade required", { Upgrade: "websocket" });
@@ -158,7 +189,10 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
             return;
         }
         serveStatic(request, response);
-    });
+    };
+    const server: Server = options.tls !== undefined ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key, minVersion: "TLSv1.2" }, handle) : createServer(handle);
+    // a browser that has not accepted a self-signed certificate yet aborts the handshake: expected
+    server.on("tlsClientError", (_error: Error, socket: Socket) => socket.destroy());
     server.on("clientError", (_error, socket) => {
         if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
         socket.destroy();
@@ -202,27 +236,24 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
         });
     });
 
-    await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen({ port: options.port ?? 0, host }, () => {
-            server.off("error", reject);
-            resolve();
-        });
-    });
-    const port = (server.address() as AddressInfo).port;
+    const { port, extra } = await listenAll(server, hosts, options.port ?? 0);
     policy.relayPort = port;
-    allowedOrigins = options.allowedOrigins === "any" ? "any" : new Set([...ownOrigins(host, port), ...(options.allowedOrigins ?? [])]);
+    allowedOrigins = options.allowedOrigins === "any" ? "any" : new Set([...ownOrigins(hosts, options.serverNames ?? [], port, scheme), ...(options.allowedOrigins ?? [])]);
 
-    const origin = `http://${urlHost(reachableHost(host))}:${port}`;
+    const shownHost = urlHost(options.urlHost ?? reachableHost(host));
+    const origin = `${scheme}://${shownHost}:${port}`;
     const query = `token=${encodeURIComponent(token)}`;
     let closing: Promise<void> | undefined;
 
     return {
-        url: `ws://${urlHost(reachableHost(host))}:${port}${path}?${query}`,
+        url: `${scheme === "https" ? "wss" : "ws"}://${shownHost}:${port}${path}?${query}`,
         pageUrl: `${origin}/?${query}`,
         token,
         port,
         host,
+        hosts,
+        secure: scheme === "https",
+        origins: allowedOrigins === "any" ? "any" : [...allowedOrigins],
         policy,
         stats() {
             const total: RelayStats = {
@@ -253,7 +284,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
         },
         close() {
             return (closing ??= (async () => {
-                const closed = new Promise<void>(resolve => server.close(() => resolve()));
+                const closed = Promise.all([server, ...extra].map(s => new Promise<void>(resolve => s.close(() => resolve()))));
                 const all = [...sessions];
                 for (const session of all) session.fail(CloseCode.goingAway, "relay shutting down");
                 await Promise.allSettled(all.map(session => session.dispose()));
@@ -264,4 +295,39 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
             })());
         },
     };
+}
+
+function listenOn(server: Server | NetServer, host: string, port: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen({ port, host }, () => {
+            server.off("error", reject);
+            resolve();
+        });
+    });
+}
+
+/**
+ * Listens on every address on one port: the HTTP(S) server itself on the first, and a plain TCP
+ * listener per further address that hands its connections to the server (TLS, HTTP and upgrades
+ * happen there, once). With port 0 the first address picks the port; if another address has it
+ * taken, all start again on a fresh port (a few tries).
+ */
+async function listenAll(server: Server, hosts: readonly string[], wanted: number): Promise<{ port: number; extra: NetServer[] }> {
+    for (let attempt = 0; ; attempt++) {
+        await listenOn(server, hosts[0] as string, wanted);
+        const port = (server.address() as AddressInfo).port;
+        const extra: NetServer[] = [];
+        try {
+            for (const host of hosts.slice(1)) {
+                const listener = createNetServer(socket => server.emit("connection", socket));
+                await listenOn(listener, host, port);
+                extra.push(listener);
+            }
+            return { port, extra };
+        } catch (error) {
+            await Promise.all([server, ...extra].map(s => new Promise<void>(resolve => s.close(() => resolve()))));
+            if (wanted !== 0 || (error as { code?: unknown }).code !== "EADDRINUSE" || attempt >= 4) throw error;
+        }
+    }
 }

@@ -23,7 +23,9 @@
  *
  * Limits: one video and one audio m-line are served (the first ones that can receive); simulcast,
  * FEC/RED and SVC are not planned; an Offer whose receivable video m-line has no format the host
- * can send is refused (`OfferRefused`), because a camera that cannot show video is no use.
+ * can send is refused (`OfferRefused`, which names the offered video codecs), because a camera that
+ * cannot show video is no use. The browser host, refusing a new session, answers with
+ * `rejectingAnswer` (every m-line rejected, RFC 3264 §6) and then ends the session itself.
  */
 
 import { fmtpParameters, mediaSections, type MediaDirection, type MediaSection, type RtpFormat } from "./sdp.js";
@@ -65,7 +67,11 @@ export interface AnswerPlan {
 
 /** The Offer cannot be answered with media this camera can send. */
 export class OfferRefused extends Error {
-    constructor(message: string) {
+    constructor(
+        message: string,
+        /** The video codecs the refused video m-line listed (empty: no video m-line was the problem). */
+        readonly offeredVideo: readonly string[] = [],
+    ) {
         super(message);
         this.name = "OfferRefused";
     }
@@ -116,8 +122,13 @@ function rtxFor(section: MediaSection, payloadType: number): RtpFormat | undefin
     return section.formats.find(f => f.codec.toLowerCase() === "rtx" && fmtpParameters(f.fmtp).get("apt") === String(payloadType));
 }
 
+/** The media codecs of a section, in its order, without the helper formats (rtx, FEC, RED, CN, DTMF). */
+function codecNames(section: MediaSection): string[] {
+    return [...new Set(section.formats.map(f => f.codec).filter(c => !/^(rtx|red|ulpfec|flexfec-03|cn|telephone-event)$/i.test(c)))];
+}
+
 function names(section: MediaSection): string {
-    const codecs = [...new Set(section.formats.map(f => f.codec).filter(c => !/^(rtx|red|ulpfec|flexfec-03|cn|telephone-event)$/i.test(c)))];
+    const codecs = codecNames(section);
     return codecs.length === 0 ? "no codec" : codecs.join(", ");
 }
 
@@ -151,7 +162,7 @@ export function planAnswer(offer: string, capabilities: MediaCapabilities): Answ
         const format = section.formats.find(f => accepts(f));
         if (format === undefined) {
             if (kind === "video") {
-                throw new OfferRefused(`the offer's video (mid ${section.mid}) lists ${names(section)}: nothing this camera can send`);
+                throw new OfferRefused(`the offer's video (mid ${section.mid}) lists ${names(section)}: nothing this camera can send`, codecNames(section));
             }
             plan.skipped.push({ mid: section.mid, kind, why: `offers ${names(section)}, no Opus` });
             continue;
@@ -204,6 +215,24 @@ export function restrictOffer(offer: string, plan: AnswerPlan): string {
         out.push(line);
     }
     return out.join(eol);
+}
+
+/**
+ * An Answer to `offer` that rejects every m-line (port 0, RFC 3264 §6; `a=inactive`), for an Offer
+ * the camera refuses. It describes exactly what is sent, nothing, so no ICE or DTLS attributes
+ * (there is no transport); the controller's WebRTC stack gives up on it at once even if the
+ * controller ignores the End that follows. Each m-line keeps its kind, protocol, first format and
+ * mid, as an answer must.
+ */
+export function rejectingAnswer(offer: string): string {
+    const mids = mediaSections(offer).map(s => s.mid);
+    const mLines = offer.split(/\r?\n/).filter(line => line.startsWith("m="));
+    const lines = ["v=0", `o=- ${Date.now()} 1 IN IP4 0.0.0.0`, "s=-", "t=0 0"];
+    mLines.forEach((line, index) => {
+        const [media = "", , proto = "", first = "0"] = line.slice(2).trim().split(/\s+/);
+        lines.push(`m=${media} 0 ${proto} ${first}`, "c=IN IP4 0.0.0.0", `a=mid:${mids[index] ?? String(index)}`, "a=inactive");
+    });
+    return `${lines.join("\r\n")}\r\n`;
 }
 
 /**

@@ -16,6 +16,7 @@ import {
     isVp8,
     OfferRefused,
     planAnswer,
+    rejectingAnswer,
     restrictOffer,
     type MediaCapabilities,
 } from "../../src/media/offer-plan.js";
@@ -65,6 +66,16 @@ describe("planAnswer", () => {
         expect(() => planAnswer(SMARTTHINGS, VP8_ONLY)).toThrow(OfferRefused);
         expect(() => planAnswer(SMARTTHINGS, VP8_ONLY)).toThrow(/video \(mid 1\) lists H264, H265: nothing this camera can send/);
         expect(planAnswer(CHROMIUM, VP8_ONLY).video?.format.codec).toBe("VP8");
+        // the refusal carries the offered video codecs (for the user's message), without rtx
+        const refusal = (() => {
+            try {
+                planAnswer(SMARTTHINGS, VP8_ONLY);
+            } catch (error) {
+                return error;
+            }
+        })();
+        expect(refusal).toBeInstanceOf(OfferRefused);
+        expect((refusal as OfferRefused).offeredVideo).toEqual(["H264", "H265"]);
     });
 
     it("answers audio without a track when the audio m-line has no Opus, and a host without audio skips it", () => {
@@ -122,5 +133,29 @@ describe("restrictOffer", () => {
         const audio = mediaSections(restricted)[1];
         expect(audio?.formats.map(f => f.payloadType)).toEqual([111, 63, 9, 0, 8, 13, 110, 126]);
         expect(mediaSections(restricted)[0]?.formats.map(f => f.codec)).toEqual(["VP8", "rtx"]);
+    });
+});
+
+describe("rejectingAnswer", () => {
+    it("rejects every m-line of the offer, in its order, with its mids, and describes no transport", () => {
+        for (const offer of [SMARTTHINGS, CHROMIUM]) {
+            const answer = rejectingAnswer(offer);
+            const offered = mediaSections(offer);
+            const answered = mediaSections(answer);
+            expect(answered.map(s => [s.kind, s.mid])).toEqual(offered.map(s => [s.kind, s.mid]));
+            expect(answered.every(s => s.rejected && s.direction === "inactive")).toBe(true);
+            // each m= line: port 0, the offer's protocol, the offer's first format
+            const mLines = (sdp: string) => sdp.split(/\r?\n/).filter(l => l.startsWith("m=")).map(l => l.split(" "));
+            const offerLines = mLines(offer);
+            mLines(answer).forEach((line, i) => expect(line).toEqual([offerLines[i]?.[0], "0", offerLines[i]?.[2], offerLines[i]?.[3]]));
+            expect(answer).not.toMatch(/a=(candidate|ice-ufrag|ice-pwd|fingerprint|setup|group)/);
+            expect(answer.startsWith("v=0\r\n")).toBe(true);
+            expect(answer.endsWith("\r\n")).toBe(true);
+        }
+    });
+
+    it("answers a data-channel offer's m-line too", () => {
+        const offer = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=mid:0\r\n";
+        expect(rejectingAnswer(offer)).toContain("m=application 0 UDP/DTLS/SCTP webrtc-datachannel\r\n");
     });
 });

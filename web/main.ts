@@ -267,6 +267,7 @@ async function main(): Promise<void> {
         onStatus: renderStatus,
         onLog: log,
         onProblem: text => setProblem("worker", text),
+        onMediaProblem: text => setProblem("media", text),
         // the worker logs the end itself; keep it for tests
         onSessionEnded: info => {
             sessionEnds.push(info);

@@ -36,6 +36,12 @@ export interface BrowserCameraOptions {
     onLog?(level: "info" | "warn" | "error", text: string): void;
     /** A problem in plain words for the user (undefined: it is gone). */
     onProblem?(text: string | undefined): void;
+    /**
+     * A media problem in plain words (a controller asked for video this browser cannot send), or
+     * undefined once a session streams again. Apart from `onProblem`, whose problems are over when
+     * the camera is online again; default: `onProblem`.
+     */
+    onMediaProblem?(text: string | undefined): void;
     /** A session ended (by a controller, the viewer or the camera). */
     onSessionEnded?(info: SessionEndInfo): void;
     /** The media host's sessions or source changed (for a stats view). */
@@ -85,6 +91,8 @@ export class BrowserCamera {
             new BrowserMediaHost({
                 onLog: (entry: MediaLogEntry) => options.onLog?.("info", `${entry.sessionId === undefined ? "" : `session ${entry.sessionId}: `}${entry.text}`),
                 onChange: () => options.onMediaChange?.(),
+                // an offer this browser cannot serve (e.g. H.264 only, in Firefox without OpenH264)
+                onProblem: text => (options.onMediaProblem ?? options.onProblem)?.(text),
             });
         this.worker =
             options.worker ??

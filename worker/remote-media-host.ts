@@ -19,6 +19,8 @@ export function remoteMediaHost(page: Remote<MediaHostApi>): MediaHost {
         addRemoteCandidates: (sessionId, candidates) => page.addRemoteCandidates(sessionId, candidates),
         takeLocalCandidates: sessionId => page.takeLocalCandidates(sessionId),
         end: (sessionId, reason, cause) => page.end(sessionId, reason, cause),
+        // the page ends a refused session once its rejecting Answer is out
+        delivered: (sessionId, kind, delivered) => page.delivered(sessionId, kind, delivered),
         snapshot: (resolution, quality) => page.snapshot(resolution, quality),
     };
 }

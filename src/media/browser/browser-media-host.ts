@@ -4,15 +4,24 @@
  * the worker's engine reaches it across comlink. It keeps the Node host's semantics, on the same
  * shared pieces (offer-plan.ts, media-sessions.ts, liveness.ts, ice-servers.ts):
  *
- * - Roles. SolicitOffer makes the page the offerer: sendonly video (H.264 preferred through
- *   `setCodecPreferences`, packetization-mode=1 with profile 42e01f first, RTX kept) and sendonly
- *   audio. ProvideOffer (a new session or a re-offer) makes it the answerer: offer-plan.ts picks
- *   what it sends (the Offer's first format this browser can send: VP8 or H.264
- *   packetization-mode 1 at a profile its sender has; Opus), the Offer restricted to that plan is
- *   applied so the Answer lists exactly it and the sender cannot fall back to another, the page
- *   answers as the DTLS server, and the planned m-lines get the source's tracks (`replaceTrack`,
- *   mirrored direction). An Offer whose video lists nothing this browser sends is refused. A
- *   re-offer's new peer takes over only once it has answered.
+ * - Roles. SolicitOffer makes the page the offerer: sendonly video through `setCodecPreferences`
+ *   (H.264 packetization-mode=1 with profile 42e01f first, RTX kept, where the browser can send
+ *   H.264; else VP8 and RTX) and sendonly audio. ProvideOffer (a new session or a re-offer) makes
+ *   it the answerer: offer-plan.ts picks what it sends (the Offer's first format this browser can
+ *   send: VP8 or H.264 packetization-mode 1 at a profile its sender has; Opus), the Offer
+ *   restricted to that plan is applied so the Answer lists exactly it and the sender cannot fall
+ *   back to another, the page answers as the DTLS server, and the planned m-lines get the source's
+ *   tracks (`replaceTrack`, mirrored direction). A re-offer's new peer takes over only once it has
+ *   answered.
+ * - What "can send" means is `RTCRtpSender.getCapabilities("video")`, never the user agent:
+ *   Firefox without its downloadable OpenH264 plugin lists no H.264 and so offers and answers VP8;
+ *   with the plugin (or in Chromium) H.264 is used where the controller prefers it.
+ * - Refusal. A new session whose Offer lists no video this browser can send (an H.264-only
+ *   controller against Firefox without OpenH264) is not failed with a bare status: the command
+ *   succeeds, the Answer rejects every m-line (`rejectingAnswer`), and once it was delivered the
+ *   session ends with End(NoUserMedia), the reason for "no local media to use": this camera has
+ *   no video in any format the controller takes. The user reads why through `onProblem`. A refused
+ *   re-offer fails the command instead (FAILURE) and the running call goes on.
  * - ICE. The session's ICE servers (TURN credentials passed through) and transport policy (the
  *   browser honours "relay" itself). Remote candidates are buffered until the remote description
  *   is set, in both roles; a candidate without `sdpMid` goes by its `sdpMLineIndex`, else to the
@@ -35,11 +44,25 @@
  */
 
 import type { MediaEvents } from "../../engine/media-host.js";
-import { EndReason, type IceCandidate, type OfferParams, type RemovalCause } from "../../engine/types.js";
+import { EndReason, type IceCandidate, type OfferParams, type OutboundWork, type RemovalCause } from "../../engine/types.js";
 import { rtcIceServers, transportPolicy } from "../ice-servers.js";
 import { SilenceWatch, VIEWER_SILENCE_LIMIT_MS } from "../liveness.js";
 import { candidateText, MediaPeer, MediaSessions, type MediaSession, type PeerRole } from "../media-sessions.js";
-import { asDtlsServer, h264Profile, isH264Mode1, isOpus, isVp8, OFFER_DIRECTION, planAnswer, restrictOffer, type MediaCapabilities, type PlannedTrack } from "../offer-plan.js";
+import {
+    asDtlsServer,
+    h264Profile,
+    isH264Mode1,
+    isOpus,
+    isVp8,
+    OFFER_DIRECTION,
+    OfferRefused,
+    planAnswer,
+    rejectingAnswer,
+    restrictOffer,
+    type AnswerPlan,
+    type MediaCapabilities,
+    type PlannedTrack,
+} from "../offer-plan.js";
 import type { MediaSourceHandle } from "./media-source.js";
 import type { BrowserSessionStats, MediaHostApi, MediaLogEntry, SnapshotData } from "./types.js";
 
@@ -48,6 +71,15 @@ const SILENCE_POLL_MS = 500;
 
 /** How long a session waits for a media source that is still opening (e.g. a camera prompt). */
 const SOURCE_WAIT_MS = 10_000;
+
+/** A refused session ends this long after its rejecting Answer at the latest, delivered or not. */
+const REFUSAL_END_MS = 10_000;
+
+/** A refused new session, waiting for its rejecting Answer to be delivered before it ends. */
+interface Refusal {
+    end(): void;
+    timer: ReturnType<typeof setTimeout>;
+}
 
 class BrowserPeer extends MediaPeer {
     readonly localCandidates: IceCandidate[] = [];
@@ -86,6 +118,11 @@ export interface BrowserMediaHostOptions {
     /** Called when a session's peer is created or closed (UI refresh). */
     onChange?: () => void;
     /**
+     * A problem for the user in plain words, or undefined once it is gone: a controller asked for
+     * video this browser cannot send (cleared by the next session that streams).
+     */
+    onProblem?: (text: string | undefined) => void;
+    /**
      * End a session whose viewer was heard (RTCP, ICE consent) and then not for this long
      * (MediaTimeout). Default 5 s; `null` turns the check off.
      */
@@ -101,7 +138,11 @@ export class BrowserMediaHost implements MediaHostApi {
     readonly #sessions: MediaSessions<BrowserPeer>;
     readonly #onLog: ((entry: MediaLogEntry) => void) | undefined;
     readonly #onChange: (() => void) | undefined;
+    readonly #onProblem: ((text: string | undefined) => void) | undefined;
     readonly #silenceLimit: number | null;
+    /** Refused new sessions waiting for their Answer's delivery (then End). */
+    readonly #refused = new Map<number, Refusal>();
+    #problemShown = false;
     #events: MediaEvents | undefined;
     #source: MediaSourceHandle | undefined;
     #sourceWaiters: ((source: MediaSourceHandle) => void)[] = [];
@@ -112,6 +153,7 @@ export class BrowserMediaHost implements MediaHostApi {
         this.#source = options.source;
         this.#onLog = options.onLog;
         this.#onChange = options.onChange;
+        this.#onProblem = options.onProblem;
         this.#silenceLimit = options.silenceLimitMs === undefined ? VIEWER_SILENCE_LIMIT_MS : options.silenceLimitMs;
         this.#sessions = new MediaSessions((id, text) => this.#log(id, text));
     }
@@ -171,7 +213,7 @@ export class BrowserMediaHost implements MediaHostApi {
         const peer = this.#createPeer(session, "offerer", params);
         try {
             const video = peer.pc.addTransceiver(source.video, { direction: OFFER_DIRECTION, streams: [source.stream] });
-            video.setCodecPreferences(h264Preferences());
+            video.setCodecPreferences(videoPreferences());
             peer.videoSender = video.sender;
             if (source.audio !== undefined) {
                 const audio = peer.pc.addTransceiver(source.audio, { direction: OFFER_DIRECTION, streams: [source.stream] });
@@ -189,6 +231,7 @@ export class BrowserMediaHost implements MediaHostApi {
         }
         session.peer = peer;
         this.#log(sessionId, "offer created");
+        this.#clearProblem();
         this.#onChange?.();
         return { sdp: peer.pc.localDescription?.sdp ?? "" };
     }
@@ -201,7 +244,14 @@ export class BrowserMediaHost implements MediaHostApi {
         /** The local Answer. */
         sdp: string;
     }> {
-        const plan = planAnswer(sdp, browserCapabilities());
+        let plan: AnswerPlan;
+        try {
+            plan = planAnswer(sdp, browserCapabilities());
+        } catch (error) {
+            // a refused re-offer fails its command; the running call goes on with its peer
+            if (!(error instanceof OfferRefused) || params.reoffer) throw error;
+            return this.#refuse(sessionId, sdp, error);
+        }
         for (const s of plan.skipped) this.#log(sessionId, `${s.kind} m-line mid ${s.mid} not sent on: ${s.why}`);
         const source = await this.#waitSource();
         const existing = this.#sessions.get(sessionId);
@@ -234,6 +284,7 @@ export class BrowserMediaHost implements MediaHostApi {
         const describe = (t: PlannedTrack | undefined, sender: RTCRtpSender | undefined) =>
             t === undefined || sender === undefined ? "none" : `${t.format.codec} PT ${t.format.payloadType} mid ${t.mid} ${t.direction}`;
         this.#log(sessionId, `answering: video ${describe(plan.video, peer.videoSender)}, audio ${describe(plan.audio, peer.audioSender)}`);
+        if (peer.videoSender !== undefined) this.#clearProblem();
         this.#onChange?.();
         return { sdp: peer.pc.localDescription?.sdp ?? "" };
     }
@@ -265,10 +316,17 @@ export class BrowserMediaHost implements MediaHostApi {
     }
 
     end(sessionId: number, reason: EndReason, cause: RemovalCause): void {
+        this.#forgetRefusal(sessionId);
         this.#drop(sessionId, `ended (reason ${reason}, ${cause})`);
     }
 
+    /** The engine delivered (or gave up on) outbound work: a refused session's Answer is out, so it ends now. */
+    delivered(sessionId: number, kind: OutboundWork["kind"], _delivered: boolean): void {
+        if (kind === "answer") this.#refused.get(sessionId)?.end();
+    }
+
     closeAll(why: string): void {
+        for (const id of [...this.#refused.keys()]) this.#forgetRefusal(id);
         for (const id of this.#sessions.ids()) this.#drop(id, why);
     }
 
@@ -301,6 +359,42 @@ export class BrowserMediaHost implements MediaHostApi {
     }
 
     // ── internals ─────────────────────────────────────────────────────────────────────────────
+    /**
+     * A new session whose Offer this browser cannot serve: the user is told why, the controller
+     * gets an Answer rejecting every m-line and then, once it was delivered (or after
+     * {@link REFUSAL_END_MS}), End(NoUserMedia) through `sessionFailed`. The session has no peer.
+     */
+    #refuse(sessionId: number, offer: string, refusal: OfferRefused): { sdp: string } {
+        this.#forgetRefusal(sessionId);
+        this.#log(sessionId, `offer refused: ${refusal.message}`);
+        this.#problemShown = true;
+        this.#onProblem?.(refusalText(sessionId, refusal));
+        const refused: Refusal = {
+            end: () => {
+                if (this.#refused.get(sessionId) !== refused) return;
+                this.#forgetRefusal(sessionId);
+                this.#signal(events => events.sessionFailed(sessionId, EndReason.NoUserMedia, `offer refused: ${refusal.message}`));
+            },
+            timer: setTimeout(() => refused.end(), REFUSAL_END_MS),
+        };
+        this.#refused.set(sessionId, refused);
+        return { sdp: rejectingAnswer(offer) };
+    }
+
+    #forgetRefusal(sessionId: number): void {
+        const refused = this.#refused.get(sessionId);
+        if (refused === undefined) return;
+        clearTimeout(refused.timer);
+        this.#refused.delete(sessionId);
+    }
+
+    /** A session streams again: an earlier refusal's message is no longer the news. */
+    #clearProblem(): void {
+        if (!this.#problemShown) return;
+        this.#problemShown = false;
+        this.#onProblem?.(undefined);
+    }
+
     #drop(sessionId: number, why: string): void {
         const session = this.#sessions.drop(sessionId, why);
         if (session === undefined) return;
@@ -367,9 +461,16 @@ export class BrowserMediaHost implements MediaHostApi {
     /**
      * The viewer falling silent (liveness.ts): what a libdatachannel viewer that closed leaves
      * behind, as it sends no DTLS close. The page sees the viewer only through `getStats()`, polled
-     * every {@link SILENCE_POLL_MS}: the transport's `packetsReceived` (its RTCP; the viewer sends
-     * no media) plus the STUN consent responses and checks on its candidate pairs, which a live
-     * viewer answers about once a second even when it sends no RTCP at all.
+     * every {@link SILENCE_POLL_MS}, and reads what this browser's stats offer:
+     *
+     * - Chromium: the transport's `packetsReceived` (its RTCP; the viewer sends no media) plus the
+     *   STUN consent responses and checks on its candidate pairs, which a live viewer answers about
+     *   once a second even when it sends no RTCP at all.
+     * - Firefox (153 ESR): no transport `packetsReceived` and no `requestsReceived`; its consent
+     *   checks get a response only every 4–6 s (measured), too sparse for a 5 s limit: counted,
+     *   they ended a live viewer after ~5 s. So there only what the viewer itself sends counts, the
+     *   candidate pairs' `bytesReceived` (RTCP and DTLS, not STUN): a viewer that reports reception
+     *   arms the watch, a viewer that never does is left to ICE consent (rule 3).
      */
     #watchSilence(peer: BrowserPeer, gone: () => void): void {
         const limit = this.#silenceLimit;
@@ -380,11 +481,18 @@ export class BrowserMediaHost implements MediaHostApi {
             peer.pc.getStats().then(
                 report => {
                     let heard = 0;
+                    let bytes = 0;
+                    let transportCounts = false;
                     report.forEach((s: Record<string, unknown>) => {
-                        if (s.type === "transport") heard += num(s.packetsReceived);
-                        else if (s.type === "candidate-pair") heard += num(s.responsesReceived) + num(s.requestsReceived);
+                        if (s.type === "transport") {
+                            transportCounts ||= typeof s.packetsReceived === "number";
+                            heard += num(s.packetsReceived);
+                        } else if (s.type === "candidate-pair") {
+                            heard += num(s.responsesReceived) + num(s.requestsReceived);
+                            bytes += num(s.bytesReceived);
+                        }
                     });
-                    silence.observe(heard);
+                    silence.observe(transportCounts ? heard : bytes);
                     if (silence.expired()) gone();
                 },
                 () => undefined, // closed meanwhile
@@ -508,6 +616,39 @@ export class BrowserMediaHost implements MediaHostApi {
     #log(sessionId: number | undefined, text: string): void {
         this.#onLog?.({ at: Date.now(), sessionId, text });
     }
+}
+
+/**
+ * The video codec preferences of the camera's own Offer (SolicitOffer): H.264 where this browser
+ * can send it (what every controller receives), else VP8 (Firefox without its OpenH264 plugin);
+ * RTX kept.
+ */
+function videoPreferences(): RTCRtpCodec[] {
+    const codecs = RTCRtpSender.getCapabilities("video")?.codecs ?? [];
+    if (codecs.some(c => c.mimeType.toLowerCase() === "video/h264")) return h264Preferences();
+    const vp8 = codecs.filter(c => c.mimeType.toLowerCase() === "video/vp8");
+    if (vp8.length === 0) throw new Error("this browser can send neither H.264 nor VP8");
+    return [...vp8, ...codecs.filter(c => c.mimeType.toLowerCase() === "video/rtx")];
+}
+
+/** The video codecs this browser can send that a camera plans with (offer-plan.ts), for messages. */
+function sendableVideoCodecs(): string[] {
+    const codecs = RTCRtpSender.getCapabilities("video")?.codecs ?? [];
+    const has = (mime: string) => codecs.some(c => c.mimeType.toLowerCase() === mime);
+    return [...(has("video/h264") ? ["H.264"] : []), ...(has("video/vp8") ? ["VP8"] : [])];
+}
+
+/** Plain words for the page: what the controller asked for, what this browser sends, what to do. */
+function refusalText(sessionId: number, refusal: OfferRefused): string {
+    const asked = refusal.offeredVideo.map(c => (c.toUpperCase() === "H264" ? "H.264" : c.toUpperCase() === "H265" ? "H.265" : c));
+    const sendable = sendableVideoCodecs();
+    if (asked.length === 0) return `session ${sessionId} refused: the controller's offer has no video this camera can send (${refusal.message})`;
+    const h264Hint =
+        asked.includes("H.264") && !sendable.includes("H.264") ? " In Firefox, H.264 needs the OpenH264 plugin (about:addons → Plugins → OpenH264: Always Activate)." : "";
+    return (
+        `session ${sessionId} refused: the controller asked for ${asked.join(" or ")} video, which this browser cannot send ` +
+        `(it sends ${sendable.length === 0 ? "no video codec the camera uses" : sendable.join(" and ")}).${h264Hint}`
+    );
 }
 
 export function h264Preferences(): RTCRtpCodec[] {

@@ -9,7 +9,7 @@
 
 import type { MediaEvents, MediaHost } from "../../engine/media-host.js";
 import type { PeerRole } from "../media-sessions.js";
-import type { EndReason, IceCandidate, OfferParams, RemovalCause } from "../../engine/types.js";
+import type { EndReason, IceCandidate, OfferParams, OutboundWork, RemovalCause } from "../../engine/types.js";
 
 export type { EndReason, IceCandidate, MediaEvents, OfferParams, PeerRole, RemovalCause };
 
@@ -23,6 +23,8 @@ export type SourceKind = "pattern" | "webcam";
 export interface MediaHostApi extends MediaHost {
     /** Closes every peer (the node stopped). */
     closeAll(why: string): void;
+    /** Outbound work reached the controller or was given up (the page ends a refused session after its Answer). */
+    delivered(sessionId: number, kind: OutboundWork["kind"], delivered: boolean): void;
     snapshot(resolution?: { width: number; height: number }, quality?: number): Promise<SnapshotData>;
 }
 

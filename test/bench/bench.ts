@@ -20,6 +20,9 @@
  * 5. Small runtimes' footprint (runtimes-footprint.ts). 6. The browser camera (browser-camera.ts).
  * 7. The real controllers' flows against both cameras: first frame per flow, time to free a
  *    session closed without EndSession, sessions with video out of 50 in a row (interop.ts).
+ * 8. The npm package as a consumer installs it: tarball and installed sizes, cold import time of
+ *    each Node entry point next to `@matter/main`, the browser entry point's load in Chromium and
+ *    its Vite bundle (package.ts).
  *
  * How time and allocation are measured is described in harness.ts; what each case does, in
  * cases.ts. Everything runs in one process, so the figures of one run are comparable with each
@@ -36,6 +39,7 @@ import { measureCameraLatency } from "./camera-latency.js";
 import { CASES, World, allocationSources, sameOutput, type Case } from "./cases.js";
 import { SAMPLES, allocation, time, timerOverheadNs, type Allocation, type Timing } from "./harness.js";
 import { bytes, int, ns, ratio, section, table } from "./report.js";
+import { packageSection } from "./package.js";
 import { runtimesFootprintSection } from "./runtimes-footprint.js";
 
 const PAGE = 65536;
@@ -207,7 +211,7 @@ async function latencySection(): Promise<string> {
     ].join("\n");
 }
 
-/** `npm run bench -- --only <name>[,<name>]` runs just those sections (profiles, speed, latency, runtimes, browser, interop). */
+/** `npm run bench -- --only <name>[,<name>]` runs just those sections (profiles, speed, latency, runtimes, browser, interop, package). */
 function selected(): (name: string) => boolean {
     const at = process.argv.indexOf("--only");
     if (at < 0) return () => true;
@@ -232,6 +236,7 @@ async function main(): Promise<void> {
     if (want("runtimes")) console.log(await runtimesFootprintSection());
     if (want("browser")) console.log(await browserCameraSection());
     if (want("interop")) console.log(await interopSection());
+    if (want("package")) console.log(await packageSection());
     console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(1)} s, load avg now ${loadAverage()}`);
 }
 

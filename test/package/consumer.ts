@@ -31,6 +31,8 @@ function cleanEnv(): NodeJS.ProcessEnv {
     for (const name of Object.keys(env)) if (name.toLowerCase().startsWith("npm_")) delete env[name];
     delete env.NODE_PATH;
     delete env.NODE_OPTIONS;
+    // Vite sets NODE_ENV=production in a process that built the page; npm would then leave out the dev tools
+    delete env.NODE_ENV;
     return env;
 }
 

@@ -1,8 +1,10 @@
 /**
  * A controller-side WebRTC peer for media tests: a node-datachannel PeerConnection that receives
- * H.264 video and Opus audio and counts what arrives: frames and keyframes of the chosen video
- * payload type, and every RTP payload type seen on each track (`videoPayloadTypes`,
+ * H.264 (or VP8) video and Opus audio and counts what arrives: frames and keyframes of the chosen
+ * video payload type, and every RTP payload type seen on each track (`videoPayloadTypes`,
  * `audioPayloadTypes`), so a test can check on the wire that only the answered format is sent.
+ * `countVp8` counts the VP8 format of `extraVideo` instead of the H.264 one (a camera that cannot
+ * send H.264, e.g. Firefox without its plugin).
  *
  * It plays the part a Matter controller's WebRTC stack plays, without Matter: the test moves its
  * SDP and candidates to the host's hooks by hand. Remote candidates are buffered until the remote
@@ -37,6 +39,11 @@ export interface ControllerOptions {
     audioPt: number;
     /** Extra video formats to put in the Offer (payload type → codec), e.g. VP8. */
     extraVideo?: { pt: number; codec: "VP8" | "VP9" }[];
+    /**
+     * Count frames and keyframes of the `extraVideo` VP8 format (RFC 7741) instead of the H.264
+     * one at `videoPt`. Default false.
+     */
+    countVp8?: boolean;
     /** The Offer's layout (see the module comment). */
     shape?: "libdatachannel" | "smartthings";
     /** libdatachannel ICE server URLs (`turn:user:pass@host:port`); default none. */
@@ -67,7 +74,15 @@ export class ControllerPeer {
     #onCandidate: ((c: { candidate: string; mid: string }) => void) | undefined;
     readonly #localDescription: Promise<string>;
 
+    /** The payload type whose frames are counted, and how its keyframes are recognised. */
+    readonly #countedPt: number;
+    readonly #isKeyframe: (payload: Uint8Array) => boolean;
+
     constructor(readonly options: ControllerOptions) {
+        const vp8 = options.extraVideo?.find(f => f.codec === "VP8");
+        if (options.countVp8 === true && vp8 === undefined) throw new Error("countVp8 needs a VP8 format in extraVideo");
+        this.#countedPt = options.countVp8 === true && vp8 !== undefined ? vp8.pt : options.videoPt;
+        this.#isKeyframe = options.countVp8 === true ? vp8Keyframe : h264Keyframe;
         this.pc = new PeerConnection("controller", {
             iceServers: options.iceServers ?? [],
             bindAddress: options.bindAddress ?? "127.0.0.1",
@@ -205,14 +220,14 @@ export class ControllerPeer {
         const b1 = buf[1] ?? 0;
         const pt = rtpPayloadType(buf);
         if (pt !== undefined) this.videoPayloadTypes.set(pt, (this.videoPayloadTypes.get(pt) ?? 0) + 1);
-        if ((b1 & 0x7f) !== this.options.videoPt) return; // RTCP, RTX, other formats
+        if ((b1 & 0x7f) !== this.#countedPt) return; // RTCP, RTX, other formats
         const v = this.video;
         v.packets++;
         v.bytes += buf.length;
         v.firstPacketAt ??= performance.now();
         v.timestamps.add(buf.readUInt32BE(4));
         const payload = rtpPayload(buf);
-        if (payload !== undefined && h264Keyframe(payload)) this.#keyInFrame = true;
+        if (payload !== undefined && this.#isKeyframe(payload)) this.#keyInFrame = true;
         if ((b1 & 0x80) !== 0) {
             v.frames++;
             if (this.#keyInFrame) v.keyframes++;
@@ -257,4 +272,22 @@ export function h264Keyframe(payload: Uint8Array): boolean {
     }
     if (type === 28) return ((payload[1] ?? 0) & 0x80) !== 0 && key((payload[1] ?? 0) & 0x1f);
     return key(type);
+}
+
+/**
+ * True if a VP8 RTP payload (RFC 7741) starts a key frame: the payload descriptor says this
+ * packet starts partition 0 (S=1, PID=0), and the VP8 payload header's inverse key frame flag P
+ * (bit 0 of its first byte) is 0.
+ */
+export function vp8Keyframe(payload: Uint8Array): boolean {
+    const b0 = payload[0] ?? 0;
+    if ((b0 & 0x10) === 0 || (b0 & 0x07) !== 0) return false;
+    let offset = 1;
+    if ((b0 & 0x80) !== 0) {
+        const x = payload[offset++] ?? 0;
+        if ((x & 0x80) !== 0) offset += ((payload[offset] ?? 0) & 0x80) !== 0 ? 2 : 1; // PictureID, 7 or 15 bits
+        if ((x & 0x40) !== 0) offset++; // TL0PICIDX
+        if ((x & 0x30) !== 0) offset++; // TID/Y/KEYIDX
+    }
+    return offset < payload.length && ((payload[offset] ?? 1) & 0x01) === 0;
 }

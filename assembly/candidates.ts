@@ -44,10 +44,10 @@ export function candidateSlot(k: i32): CandidateSlot {
 }
 
 /**
- * Admits the staged candidate for `session` (`midLen` -1: SDPMid null; `mline` -1: SDPMLineIndex
- * null). RESOURCE_EXHAUSTED when longer than CAND_LEN / MID_LEN (it can never fit); CONSTRAINT_ERROR
- * for bad UTF-8 or an SDPMLineIndex of 0xFFFF (a nullable u16's null, not a value); BUSY when the
- * pool is full.
+ * Admits the staged candidate for `session` (`midLen` -1: SDPMid null, as is an empty one; `mline`
+ * -1: SDPMLineIndex null). RESOURCE_EXHAUSTED when longer than CAND_LEN / MID_LEN (it can never
+ * fit); CONSTRAINT_ERROR for bad UTF-8 or an SDPMLineIndex of 0xFFFF (a nullable u16's null, not a
+ * value); BUSY when the pool is full.
  */
 export function admitStaged(session: i32, candLen: i32, midLen: i32, mline: i32): u32 {
   if (candLen < 0 || candLen > CAND_LEN || midLen > MID_LEN) return RESOURCE_EXHAUSTED;
@@ -59,7 +59,8 @@ export function admitStaged(session: i32, candLen: i32, midLen: i32, mline: i32)
   const s = candidateSlot(k);
   s.session = <u16>session;
   s.used = true;
-  s.midNull = midLen < 0;
+  // an empty SDPMid goes out as null: SDPMid has minLength 1, so a requestor refuses "" (CONSTRAINT_ERROR)
+  s.midNull = midLen <= 0;
   s.mlineNull = mline < 0;
   s.midLen = <u8>(midLen < 0 ? 0 : midLen);
   s.mline = <u16>(mline < 0 ? 0 : mline);

@@ -59,9 +59,11 @@ export function actSession(): i32 { return decision.session; }
 export function actAction(): i32 { return decision.action; }
 
 // ── arguments of the command just decided, for the media hook ────────────────────────────────
-export function argUsage(): i32 { return request.streamUsage; }
-export function argEndpoint(): i32 { return request.originatingEndpoint; }
-export function argMetadata(): bool { return request.hasMetadata && request.metadataEnabled; }
+// usage, endpoint and MetadataEnabled as the session will have them: a re-offer that leaves them
+// out keeps the session's (the request's fields would read 0, 0 and false)
+export function argUsage(): i32 { return <i32>proposal.usage; }
+export function argEndpoint(): i32 { return <i32>proposal.endpoint; }
+export function argMetadata(): bool { return proposal.metadataEnabled; }
 export function argReason(): i32 { return request.reason; }
 export function argReoffer(): bool { return request.sessionId >= 0; }
 export function argSdpPtr(): usize { return request.sdpPtr; }

@@ -1,10 +1,13 @@
 /**
- * Fuzzer for the WASM core: random and mutated command payloads, interleaved with the provider's
- * own operations, checked after every step.
+ * The mutation fuzz mode for the WASM core: random and mutated command payloads, interleaved with
+ * the provider's own operations, checked after every step. (The structure-aware mode, which
+ * predicts every status, is `structured.ts`; this one is the baseline it is compared with, so its
+ * inputs are left as they were.)
  *
  * Inputs come from three sources, chosen at random per step:
  * - mutations of a seed corpus of valid requests for all five commands, encoded with matter.js's
- *   codecs through test/support/wire.ts (bit flips, byte changes, inserts, deletes, truncations, splices, length-field tweaks);
+ *   codecs through test/support/wire.ts (bit flips, byte changes, inserts, deletes, truncations,
+ *   splices, length-field tweaks);
  * - random TLV trees (every element type and tag form, nested), wrapped as a command's fields;
  * - random bytes.
  * Successful decisions are committed or aborted at random (a hook that succeeds or fails), and
@@ -13,14 +16,18 @@
  *
  * After every step: no trap, the status is a Matter status the core may return, linear memory has
  * not changed size, the abort hook never fired, the table's invariants hold (`selfCheck`), and a
- * refused command left the table byte-for-byte unchanged. A deterministic PRNG makes any failure
- * reproducible from its seed and step number.
+ * refused command left the table byte-for-byte unchanged, and a payload the oracle
+ * (`request-oracle.ts`) finds malformed was answered INVALID_COMMAND. A deterministic PRNG makes
+ * any failure reproducible from its seed and step number.
  */
 
 import { Action, type Core } from "../../src/engine/core.js";
 import { Status } from "../../src/engine/status.js";
 import { StreamKind, type EndReason, type StreamUsage } from "../../src/engine/types.js";
 import { AUTO_STREAMS, answerTlv, endTlv, iceTlv, offerTlv, solicitTlv } from "../support/wire.js";
+import { mixes, namesAnyStream } from "./model.js";
+import { decodeRequest } from "./request-oracle.js";
+import { newStats, record, timer, type ModeStats } from "./stats.js";
 
 const VALID_STATUSES = new Set<number>([...Object.values(Status)]);
 const COMMANDS = [0x00, 0x02, 0x04, 0x05, 0x06];
@@ -163,8 +170,13 @@ export interface FuzzStats {
 
 export class FuzzFailure extends Error {}
 
-/** Runs `payloads` fuzzed commands (plus interleaved provider operations) against `core`. */
-export function runFuzz(core: Core, payloads: number, seed: number): FuzzStats {
+/**
+ * Runs `payloads` fuzzed commands (plus interleaved provider operations) against `core`. Each
+ * payload's outcome goes into `modeStats`; the oracle's reading of the bytes (`request-oracle.ts`)
+ * says whether it got past decoding, and a payload the oracle finds malformed must be INVALID_COMMAND.
+ */
+export function runFuzz(core: Core, payloads: number, seed: number, modeStats: ModeStats = newStats("mutation", "")): FuzzStats {
+    const stop = timer(modeStats);
     const rng = new Rng(seed);
     const corpus = seedCorpus();
     const memoryBytes = core.memoryBytes;
@@ -221,6 +233,18 @@ export function runFuzz(core: Core, payloads: number, seed: number): FuzzStats {
         }
         stats.statuses.set(decision.status, (stats.statuses.get(decision.status) ?? 0) + 1);
         if (!VALID_STATUSES.has(decision.status)) fail(`invalid status ${decision.status}`);
+        const decoded = decodeRequest(command, bytes);
+        const admitted = bytes.length <= core.capacities.inLen;
+        const reached = !admitted ? "admission: size" : !decoded.ok ? "decode" : decision.status === Status.Success ? "decided" : "rules (any)";
+        record(modeStats, command, decision.status, admitted && decoded.ok, `${decision.action}:${reached}`);
+        if (admitted && !decoded.ok && decision.status !== Status.InvalidCommand) {
+            fail(`the oracle finds 0x${command.toString(16)} malformed (${decoded.why}) but the core answers ${decision.status}: ${Buffer.from(bytes).toString("hex")}`);
+        }
+        if (decoded.ok && decision.status === Status.InvalidCommand) {
+            const r = decoded.request;
+            const ruleLevel = r.kind === "offer" && (mixes(r) || (!namesAnyStream(r) && (command === 0x00 || r.sessionId === null)));
+            if (!ruleLevel) fail(`the oracle decodes 0x${command.toString(16)} but the core answers INVALID_COMMAND: ${Buffer.from(bytes).toString("hex")}`);
+        }
         if (decision.status !== Status.Success) {
             if (tableDigest(core) !== before) fail(`refused command 0x${command.toString(16)} changed the table: ${Buffer.from(bytes).toString("hex")}`);
         } else {
@@ -230,6 +254,9 @@ export function runFuzz(core: Core, payloads: number, seed: number): FuzzStats {
         check(`command 0x${command.toString(16)} ${Buffer.from(bytes).toString("hex")}`);
         if (rng.chance(0.002)) setup();
     }
+    modeStats.steps += stats.steps;
+    modeStats.checks += stats.steps;
+    stop();
     return stats;
 }
 

@@ -6,8 +6,9 @@
  * A step is a command from one of four controllers (two peers on fabric 1, fabrics 2 and 3): a
  * clean request built against the table (`generator.ts`), one with a field fault, one with a shape
  * fault (`faults.ts`), or one refused at admission (no accessing fabric, a payload one byte past
- * IN_LEN, or exactly IN_LEN). Or it settles a hook left open (a command's phase 2 arriving after
- * other commands), or is a provider operation: privacy switches, fabric removal, provider End,
+ * IN_LEN, or exactly IN_LEN); now and then a burst of clean SolicitOffers fills the table and the
+ * End records. Or it settles a hook left open (a command's phase 2 arriving after other commands),
+ * or is a provider operation: privacy switches, fabric removal, provider End,
  * Offer/Answer/End snapshots at the stage's capacity edge, local candidates at CAND_LEN, MID_LEN and
  * MAX_CAND, ICE batches, offer expiry, stream allocation and removal, priorities, UTC time.
  *
@@ -209,11 +210,12 @@ export function runStructured(core: Core, payloads: number, seed: number, stats:
         }
     };
 
-    const commandStep = (): void => {
+    /** One command; `flood` forces a clean SolicitOffer (the burst that fills the table and the End records). */
+    const commandStep = (flood = false): void => {
         const live = model.live();
         // an empty or nearly empty table first grows: a clean offer (sessions are what the other commands need)
-        const grow = live.length < 2 && rng.chance(live.length === 0 ? 0.5 : 0.25);
-        const command = grow ? rng.pick<CommandId>([0x00, 0x02]) : rng.pick(COMMAND_MIX);
+        const grow = flood || (live.length < 2 && rng.chance(live.length === 0 ? 0.5 : 0.25));
+        const command = flood ? 0x00 : grow ? rng.pick<CommandId>([0x00, 0x02]) : rng.pick(COMMAND_MIX);
         // commands about a session mostly come from its owner (a stranger's is one of the faults)
         const owner = command !== 0x00 && live.length > 0 && rng.chance(0.7) ? rng.pick(live) : undefined;
         const caller = owner !== undefined ? (CALLERS.find(c => c.fabric === owner.fabric && c.peer === owner.peer) as Caller) : rng.pick(CALLERS);
@@ -433,7 +435,14 @@ export function runStructured(core: Core, payloads: number, seed: number, stats:
         const roll = rng.int(100);
         if (roll < 18) providerStep();
         else if (roll < 22 && open.length > 0) settle(open.splice(rng.int(open.length), 1)[0]!);
-        else commandStep();
+        else if (roll === 22 && rng.chance(0.3)) {
+            // capacity exhaustion: SolicitOffers past N_SESSIONS are answered and owe End(OutOfResources)
+            // until the End records run out (RESOURCE_EXHAUSTED), with the table checked after each
+            for (let k = 0; k < caps.sessions + caps.pendingEnds + 2 && stats.payloads < payloads; k++) {
+                commandStep(true);
+                check();
+            }
+        } else commandStep();
         check();
         if (rng.chance(0.002)) setup();
     }

@@ -2,8 +2,9 @@
  * The LAN-in-a-box helper itself (test/support/lan-box.ts), so a failing LAN suite points at the
  * camera and not at the box: what the hosts can reach (the box's ULA /64 and link-local, mDNS's
  * ff02::fb between every pair, across a bridge when there are three hosts), what they cannot (no
- * IPv4 address, no default route, no interface but `lo` and `lan0`), and that `destroy()` leaves
- * no namespace and no process behind. A second or two per test.
+ * IPv4 address, no default route, no interface but `lo` and `lan0`; with a dead-end route, a
+ * gateway nobody holds and no forwarding), and that `destroy()` leaves no namespace and no process
+ * behind. A second or two per test.
  */
 
 import { execFile, execFileSync, spawnSync } from "node:child_process";
@@ -64,6 +65,33 @@ describeLan("LAN in a box", () => {
             expect(await delivered(box, "phone", "camera", "ff02::fb", 4004, "ff02::fb")).toBe(true);
             expect(await delivered(box, "phone", "controller", "ff02::fb", 4005, "ff02::fb")).toBe(true);
             expect(await delivered(box, "camera", "phone", box.host("phone").address, 4006)).toBe(true);
+        } finally {
+            await box.destroy();
+        }
+        expect(box.leftovers()).toEqual([]);
+    });
+
+    it("a dead-end default route: via a gateway no host holds, IPv4 link-local on every host, no route on the others", async () => {
+        const box = await LanBox.create({ hosts: ["camera", "controller"], deadEndRoute: ["camera"] });
+        try {
+            const v4 = await box.exec("camera", "ip", ["-4", "route", "show", "default"]);
+            const v6 = await box.exec("camera", "ip", ["-6", "route", "show", "default"]);
+            const gateway4 = /via (169\.254\.\d+\.254) dev lan0/.exec(v4)?.[1];
+            const gateway6 = /via (\S+) dev lan0/.exec(v6)?.[1];
+            expect(gateway4, v4).toBeDefined();
+            expect(gateway6, v6).toBe(`${box.prefix}::fe`);
+            for (const host of box.hosts) {
+                expect(host.ipv4).toMatch(/^169\.254\.\d+\.\d+$/);
+                const addresses = await box.exec(host.name, "ip", ["-o", "addr", "show"]);
+                // nobody answers for the gateway
+                expect(addresses).not.toContain(`${gateway4 as string}/`);
+                expect(addresses).not.toContain(`${gateway6 as string}/`);
+                // and nobody forwards
+                expect((await box.exec(host.name, "sysctl", ["-n", "net.ipv6.conf.all.forwarding", "net.ipv4.ip_forward"])).split(/\s+/).filter(Boolean)).toEqual(["0", "0"]);
+            }
+            expect(await box.exec("controller", "ip", ["-4", "route", "show", "default"])).toBe("");
+            expect(await box.exec("controller", "ip", ["-6", "route", "show", "default"])).toBe("");
+            expect(await delivered(box, "controller", "camera", box.host("camera").address, 4007)).toBe(true);
         } finally {
             await box.destroy();
         }

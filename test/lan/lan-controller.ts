@@ -151,6 +151,8 @@ try {
     await bounded("closing the controller", controller.close());
     process.exit(0);
 } catch (error) {
-    report({ step: "error", message: error instanceof Error ? `${error.message}` : String(error) });
+    // what the camera had sent by then tells a missing Answer from a missing candidate or path
+    const received = controller?.received.map(r => ({ kind: r.kind, sessionId: r.sessionId, ...(r.candidates ? { candidates: r.candidates.map(c => c.candidate) } : {}), ...(r.reason !== undefined ? { reason: r.reason } : {}) }));
+    report({ step: "error", message: error instanceof Error ? `${error.message}` : String(error), received: received ?? [] });
     process.exit(1);
 }

@@ -16,6 +16,16 @@
  * "tentative" for a second or two after each start), multicast is on, so mDNS (ff02::fb) works on
  * `lan0` — point matter.js at it with MATTER_MDNS_NETWORKINTERFACE=lan0.
  *
+ * A dead-end default route, for browsers (`deadEndRoute: ["camera"]`): Chromium with its default
+ * settings (a page without camera permission) gathers ICE candidates only on the interface of the
+ * default route, and finds none (Chromium 156, measured) unless there is an IPv4 default route.
+ * Such a host gets default routes (IPv4 and IPv6) via a gateway address that no host of the box
+ * holds: the route exists for the browser's lookup of its local address, and a packet for anywhere
+ * else dies in that namespace, its neighbour lookup for the gateway unanswered. The box still has
+ * no link to the outside. Every host of such a box then also gets an IPv4 link-local address
+ * (169.254.R.n/16, n as in IPv6): a host with IPv4 advertises it in mDNS, and a peer without
+ * IPv4 would try it first and wait out the failure (matter.js: 15 s before the next address).
+ *
  * Processes. `run(host, command, args)` spawns `ip netns exec <ns> command args` in a process group
  * of its own and keeps its output as lines (stdout JSON lines parsed as well); `destroy()` stops
  * every process it started (SIGTERM, SIGKILL after a bound), then kills whatever still runs in the
@@ -170,6 +180,8 @@ export interface LanHost {
     /** Its link-local address on `lan0` (without the `%lan0` zone), read after the link came up. */
     linkLocal: string;
     interface: string;
+    /** Its IPv4 link-local address, only in a box with a dead-end route. */
+    ipv4?: string;
 }
 
 export interface RunOptions {
@@ -340,12 +352,16 @@ function randomUlaPrefix(): string {
 export interface LanBoxOptions {
     /** Host names, e.g. ["camera", "controller"] (letters, digits, dashes; at least two). */
     hosts: string[];
+    /** Hosts that get a default route to a gateway no host holds; then every host gets IPv4 link-local (see above). */
+    deadEndRoute?: string[];
 }
 
 export class LanBox {
     readonly #hosts = new Map<string, LanHost>();
     readonly #processes = new Set<LanProcess>();
     #destroyed = false;
+    /** R of the box's IPv4 link-local addresses (169.254.R.n), for hosts with a dead-end route. */
+    readonly #ipv4Subnet = 1 + (randomBytes(1)[0] as number) % 253;
 
     private constructor(
         /** `mwplan-<pid>-<rand>`: every namespace of the box starts with it. */
@@ -371,7 +387,7 @@ export class LanBox {
         const box = new LanBox(id, randomUlaPrefix(), []);
         liveBoxes.add(box);
         try {
-            await box.#build(names);
+            await box.#build(names, options);
         } catch (error) {
             await box.destroy();
             throw error;
@@ -379,7 +395,10 @@ export class LanBox {
         return box;
     }
 
-    async #build(names: string[]): Promise<void> {
+    async #build(names: string[], options: LanBoxOptions): Promise<void> {
+        for (const name of options.deadEndRoute ?? []) {
+            if (!names.includes(name)) throw new Error(`deadEndRoute names "${name}", which is not a host of the box`);
+        }
         const bridged = names.length > 2;
         const hostNs = names.map(n => `${this.id}-${n}`);
         const bridgeNs = `${this.id}-lan`;
@@ -412,6 +431,19 @@ export class LanBox {
             this.#hosts.set(names[i] as string, { name: names[i] as string, ns, address, linkLocal: "", interface: LAN_INTERFACE });
         }
         for (const host of this.#hosts.values()) host.linkLocal = await this.#linkLocal(host.ns);
+        const routed = options.deadEndRoute ?? [];
+        if (routed.length > 0) {
+            for (const [i, host] of this.hosts.entries()) {
+                host.ipv4 = `169.254.${this.#ipv4Subnet}.${i + 1}`;
+                await ip(["-n", host.ns, "addr", "add", `${host.ipv4}/16`, "dev", LAN_INTERFACE]);
+            }
+        }
+        for (const name of routed) {
+            const host = this.host(name);
+            // the gateway is .254 / ::fe of the box's own prefix: on the link, held by nobody
+            await ip(["-n", host.ns, "route", "add", "default", "via", `169.254.${this.#ipv4Subnet}.254`, "dev", LAN_INTERFACE]);
+            await ip(["-n", host.ns, "-6", "route", "add", "default", "via", `${this.prefix}::fe`, "dev", LAN_INTERFACE]);
+        }
     }
 
     /** The link-local address the kernel gave lan0 (bounded wait: it appears when the link is up). */

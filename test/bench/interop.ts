@@ -20,7 +20,7 @@
 import { existsSync } from "node:fs";
 import nodeDataChannel from "node-datachannel";
 import { chromium, type Browser } from "playwright-core";
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../../src/cli/chromium.js";
+import { CHROMIUM_PATH, TEST_CHROMIUM_ARGS } from "../support/chromium-args.js";
 import { buildPage } from "../../src/cli/build-page.js";
 import { isH264Mode1 } from "../../src/media/offer-plan.js";
 import { mediaSections } from "../../src/media/sdp.js";
@@ -159,7 +159,7 @@ export async function interopSection(): Promise<string> {
     const env = testEnvironment();
     await buildPage();
     const turn = await startTurnServer();
-    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], timeout: 30_000 });
+    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...TEST_CHROMIUM_ARGS], timeout: 30_000 });
     const rows: string[][] = [];
     const freeRows: string[][] = [];
     const rowLines: string[] = [];

@@ -28,7 +28,7 @@ import type { AddressInfo } from "node:net";
 import { extname, join, normalize } from "node:path";
 import { gzipSync } from "node:zlib";
 import { chromium, type Browser } from "playwright-core";
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../../src/cli/chromium.js";
+import { CHROMIUM_PATH, TEST_CHROMIUM_ARGS } from "../support/chromium-args.js";
 import { createConsumerProject, type ConsumerProject } from "../package/consumer.js";
 import { bytes, int, section, table } from "./report.js";
 
@@ -386,7 +386,7 @@ async function browserLoad(project: ConsumerProject): Promise<BrowserFigures> {
     const { server, url } = await serveStatic(distDir);
     try {
         const launching = performance.now();
-        browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], timeout: 60_000 });
+        browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...TEST_CHROMIUM_ARGS], timeout: 60_000 });
         figures.launchMs = performance.now() - launching;
         for (let i = 0; i < RUNS; i++) {
             // a fresh context: its own empty HTTP cache and storage

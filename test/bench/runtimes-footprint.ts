@@ -41,7 +41,8 @@ import { bundleCamera } from "../runtimes/bundle-camera.js";
 import { CameraChild, ROOT, bin, openLiveSession, procMemory, type CameraLaunch, type LiveSession } from "../runtimes/camera-host.js";
 import { FOOTPRINT_MARKER, measureGrowth, type FootprintResult, type Timing } from "../runtimes/footprint/probe.js";
 import { TestController, testEnvironment, testPort } from "../support/matter-controller.js";
-import { CHROMIUM_ARGS, CHROMIUM_PATH, exec, startWorkerd } from "../vectors/runtimes/hosts.js";
+import { CHROMIUM_PATH, exec, startWorkerd } from "../vectors/runtimes/hosts.js";
+import { testChromiumArgs } from "../support/chromium-args.js";
 import { int, section, table } from "./report.js";
 
 const PROBE_BUNDLE = join(ROOT, "build", "footprint", "probe.js");
@@ -233,7 +234,7 @@ async function chromiumProbe(): Promise<FootprintResult> {
     });
     await new Promise<void>(resolve => server.listen(0, "127.0.0.1", resolve));
     const port = (server.address() as AddressInfo).port;
-    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, "--js-flags=--expose-gc"], timeout: 30_000 });
+    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: testChromiumArgs({ extra: ["--js-flags=--expose-gc"] }), timeout: 30_000 });
     try {
         const page = await browser.newPage();
         await page.goto(`http://127.0.0.1:${port}/`, { timeout: 20_000 });

@@ -24,7 +24,7 @@
  * screen lock is released while hidden ("page hidden") and held again once the tab is in front.
  */
 
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../../src/cli/chromium.js";
+import { CHROMIUM_PATH, TEST_CHROMIUM_ARGS } from "../support/chromium-args.js";
 import { PAGE_DIR } from "../../src/cli/build-page.js";
 import { startRelay, type Relay } from "../../src/relay/server.js";
 import nodeDataChannel from "node-datachannel";
@@ -83,7 +83,7 @@ describe("a camera tab in the background", () => {
 
     beforeAll(async () => {
         relay = await startRelay({ staticDir: PAGE_DIR, matterPorts: tabCameraPortRange() });
-        browser = await puppeteer.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], ignoreDefaultArgs: THROTTLING_OFF, timeout: 30_000 });
+        browser = await puppeteer.launch({ executablePath: CHROMIUM_PATH, args: [...TEST_CHROMIUM_ARGS], ignoreDefaultArgs: THROTTLING_OFF, timeout: 30_000 });
         const [first] = await browser.pages();
         page = first ?? (await browser.newPage());
         page.on("pageerror", error => pageErrors.push(String(error)));

@@ -18,7 +18,7 @@
  *    the pattern, and says so again when the button is pressed once more; no uncaught error.
  */
 
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../../src/cli/chromium.js";
+import { CHROMIUM_PATH, testChromiumArgs } from "../support/chromium-args.js";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TabCamera } from "../support/tab-camera.js";
@@ -44,7 +44,7 @@ describe("this device's camera, front or back, or the test pattern", () => {
 
     beforeAll(async () => {
         // the permission prompt is NOT auto-accepted here: the grant is the context's, or none
-        const args = CHROMIUM_ARGS.filter(a => a !== "--use-fake-ui-for-media-stream");
+        const args = testChromiumArgs({ drop: ["--use-fake-ui-for-media-stream"] });
         expect(args).toContain("--use-fake-device-for-media-stream");
         browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args, timeout: 30_000 });
     }, 60_000);

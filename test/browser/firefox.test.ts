@@ -34,7 +34,7 @@ import { existsSync } from "node:fs";
 import { networkInterfaces } from "node:os";
 import nodeDataChannel from "node-datachannel";
 import { chromium, type Browser as ChromiumBrowser } from "playwright-core";
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../../src/cli/chromium.js";
+import { CHROMIUM_PATH, TEST_CHROMIUM_ARGS } from "../support/chromium-args.js";
 import { VIEWER_SILENCE_LIMIT_MS } from "../../src/media/liveness.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EndReason } from "../../src/engine/types.js";
@@ -67,13 +67,6 @@ function isThisHostCandidate(candidate: string): boolean {
     const address = candidate.split(" ")[4] ?? "";
     return Object.values(networkInterfaces()).some(list => list?.some(i => i.family === "IPv4" && i.address === address));
 }
-
-/**
- * The Chromium viewer's page asks for no camera, so Chromium would hide its host addresses behind
- * mDNS names and announce them on the default interface, and it looks up Google hosts at start
- * (measured with strace and tcpdump): no mDNS names, and every name but localhost fails locally.
- */
-const VIEWER_OFFLINE_ARGS = ["--disable-features=WebRtcHideLocalIpsWithMdns", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost"];
 
 const measured: Record<string, number | string> = {};
 
@@ -254,7 +247,7 @@ describe("the browser camera in Firefox ESR", () => {
     }, 30_000);
 
     it("a Chromium viewer (Home Assistant's dashboard) decodes ≥30 VP8 frames; its close frees the session", async () => {
-        chromiumBrowser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...VIEWER_OFFLINE_ARGS], timeout: 30_000 });
+        chromiumBrowser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...TEST_CHROMIUM_ARGS], timeout: 30_000 });
         const chromiumViewer = await ChromiumViewer.open(chromiumBrowser);
         try {
             const result = await haDashboardFlow({ controller, peer, requestorEndpoint: Number(peer.requestorEndpoint), viewerAddress: "127.0.0.1" }, chromiumViewer);

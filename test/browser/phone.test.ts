@@ -26,7 +26,7 @@
  *    uncaught error; neither fits wider than a 360 px screen.
  */
 
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../../src/cli/chromium.js";
+import { CHROMIUM_PATH, testChromiumArgs } from "../support/chromium-args.js";
 import { PAGE_DIR } from "../../src/cli/build-page.js";
 import { createStaticHandler } from "../../src/relay/static-files.js";
 import { createServer as createHttpServer, type Server } from "node:http";
@@ -242,7 +242,7 @@ describe("the page explains its connection", () => {
             http = createHttpServer(handler);
             await Promise.all([https, http].map(s => new Promise<void>(resolve => s.listen(0, "127.0.0.1", resolve))));
             // the name resolves to 127.0.0.1 inside this Chromium only: nothing leaves the machine
-            browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, `--host-resolver-rules=MAP ${NAME} 127.0.0.1`], timeout: 30_000 });
+            browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: testChromiumArgs({ map: { [NAME]: "127.0.0.1" } }), timeout: 30_000 });
         }, 60_000);
 
         afterAll(async () => {

@@ -12,7 +12,7 @@
 import nodeDataChannel from "node-datachannel";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../../src/cli/chromium.js";
+import { CHROMIUM_PATH, TEST_CHROMIUM_ARGS } from "../support/chromium-args.js";
 import { DEFAULT_RTCP_TIMEOUT_MS } from "../../src/media/node/index.js";
 import { NodeCameraRig } from "../support/camera-rig.js";
 import { ChromiumViewer } from "../support/chromium-viewer.js";
@@ -40,7 +40,7 @@ describe("real controllers against the Node camera (default mode)", () => {
 
     beforeAll(async () => {
         turn = await startTurnServer();
-        browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], timeout: 30_000 });
+        browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...TEST_CHROMIUM_ARGS], timeout: 30_000 });
         rig = await NodeCameraRig.start({ name: "interop", snapshots: true });
         ({ controller: hub, peer: hubPeer } = await rig.addController({ id: "smartthings-hub", requestorEndpoint: 0, preferTcp: true }));
         ({ controller: server, peer: serverPeer } = await rig.addController({ id: "matter-server", requestorEndpoint: 2, preferTcp: true }));

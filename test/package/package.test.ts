@@ -25,7 +25,7 @@ import { ManualPairingCodeCodec } from "@matter/main/types";
 import nodeDataChannel from "node-datachannel";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../../src/cli/chromium.js";
+import { CHROMIUM_PATH, TEST_CHROMIUM_ARGS } from "../support/chromium-args.js";
 import { CameraChild, bin, openLiveSession, type LiveSession } from "../runtimes/camera-host.js";
 import { TestController, testEnvironment, testPort } from "../support/matter-controller.js";
 import { tabCameraPortRange, tabControllerPort } from "../support/tab-camera.js";
@@ -218,7 +218,7 @@ describe("the packed package", () => {
             await relay.stop(5_000);
         });
         const url = (await relay.waitForLine(/^relay: open /, 1_000)).replace(/^relay: open /, "");
-        browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] });
+        browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...TEST_CHROMIUM_ARGS] });
         const page = await browser.newPage();
         const pageErrors: string[] = [];
         const consoleLines: string[] = [];

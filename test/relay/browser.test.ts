@@ -17,9 +17,8 @@ import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRelay, type Relay } from "../../src/relay/server.js";
 import type { ProbeResult } from "./fixtures/browser-probe.js";
+import { CHROMIUM_PATH, testChromiumArgs } from "../support/chromium-args.js";
 import { portBlock, until } from "./support.js";
-
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 const INDEX_HTML = `<!doctype html>
 <meta charset="utf-8">
@@ -81,7 +80,7 @@ describe("WebSocketNetwork in Chromium (page and module worker)", () => {
         relay = await startRelay({ staticDir, matterPorts: ports });
         browser = await chromium.launch({
             executablePath: CHROMIUM_PATH,
-            args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args: testChromiumArgs({ drop: ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", "--allow-loopback-in-peer-connection", "--autoplay-policy=no-user-gesture-required"] }),
             timeout: 30_000,
         });
     }, 60_000);

@@ -67,7 +67,7 @@ export class TestRequestorServer extends WebRtcTransportRequestorServer {
 export type Outcome<T> = { ok: true; value: T } | { ok: false; status: number };
 
 /** True when nothing on this host holds `port` for UDP or TCP (checked in a short child process). */
-function portFree(port: number): boolean {
+export function portFree(port: number): boolean {
     const probe = `const d=require("dgram"),n=require("net");const u=d.createSocket({type:"udp6"});
 u.once("error",()=>process.exit(1));u.bind(${port},"::",()=>{const t=n.createServer();t.once("error",()=>process.exit(1));
 t.listen(${port},"::",()=>{t.close();u.close();process.exit(0)})});`;

@@ -10,8 +10,9 @@
  */
 
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "playwright-core";
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../../src/cli/chromium.js";
+import { CHROMIUM_PATH, TEST_CHROMIUM_ARGS } from "./chromium-args.js";
 import { PAGE_DIR } from "../../src/cli/build-page.js";
+import { portFree } from "./matter-controller.js";
 import { startRelay, type Relay } from "../../src/relay/server.js";
 import type { CameraStatus } from "../../worker/protocol.js";
 
@@ -23,10 +24,17 @@ export function tabCameraPortRange(): { from: number; to: number } {
 }
 
 let nextControllerPort = Math.floor(Math.random() * 50);
-/** Controller ports for suites that open the tab: a block of their own (23000–23999). */
+/**
+ * Controller ports for suites that open the tab: a block of their own (23000–23999), skipping
+ * ports still held (another file's controller, another test run on this machine).
+ */
 export function tabControllerPort(): number {
     const pool = Number(process.env.VITEST_POOL_ID ?? "1");
-    return 23_000 + (pool % 10) * 100 + (nextControllerPort++ % 100);
+    for (let tries = 0; tries < 100; tries++) {
+        const port = 23_000 + (pool % 10) * 100 + (nextControllerPort++ % 100);
+        if (portFree(port)) return port;
+    }
+    throw new Error("no free tab controller port in 23000..23999");
 }
 
 export interface TabCameraOptions {
@@ -66,7 +74,7 @@ export class TabCamera {
         let browser = options.browser;
         const owns = browser === undefined;
         try {
-            browser ??= await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], timeout: 30_000 });
+            browser ??= await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...TEST_CHROMIUM_ARGS], timeout: 30_000 });
             const context = await browser.newContext({ ...options.contextOptions, viewport: options.viewport ?? { width: 1280, height: 1000 } });
             const page = await context.newPage();
             const source = options.source ?? "pattern";

@@ -14,6 +14,7 @@
  */
 
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../../../src/cli/chromium.js";
+import { TEST_CHROMIUM_ARGS } from "../../support/chromium-args.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -248,7 +249,7 @@ export async function runChromium(timeoutMs = 120_000): Promise<HostRun> {
     const port = (server.address() as AddressInfo).port;
     const started = performance.now();
     let v = "unknown";
-    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], timeout: timeoutMs });
+    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...TEST_CHROMIUM_ARGS], timeout: timeoutMs });
     try {
         v = `Chromium ${browser.version()}`;
         const page = await browser.newPage();

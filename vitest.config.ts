@@ -10,7 +10,9 @@ export default defineConfig({
         testTimeout: 60_000,
         hookTimeout: 60_000,
         pool: "forks",
-        // matter.js logs at INFO by default; keep test output to what failed
-        env: { MATTER_LOG_LEVEL: "error" },
+        // matter.js logs at INFO by default; keep test output to what failed. Its IPv4 mDNS socket
+        // joins 224.0.0.251 on the default interface whatever interface it is given (an IGMP report
+        // on eth0, seen with tcpdump); tests run mDNS over IPv6 on the interfaces they name.
+        env: { MATTER_LOG_LEVEL: "error", MATTER_MDNS_IPV4: "false" },
     },
 });

@@ -27,6 +27,9 @@ const { ClipSnapshots, NodeMediaHost, testPatternClip } = await import("../media
 // matter.js also reads argv, as `--name=value` only: our space-separated `--storage PATH` reaches
 // it as `storage=true`, so the whole "storage" variable is replaced rather than one of its keys.
 Environment.default.vars.set("storage", { path: args.storagePath });
+// one stop path: ours (onStopSignals below). matter.js's own SIGINT/SIGTERM handler would close
+// the node at the same time, and our exit cut its close short (no mDNS goodbye, storage left open)
+Environment.default.vars.set("runtime.signals", false);
 
 // snapshots show the frame the clip is at, on the clip's own clock
 const snapshots = new ClipSnapshots();

@@ -29,7 +29,6 @@
  * `close()` closes every client and every socket it opened, then the HTTP server.
  */
 
-import { NodeJsNetwork } from "@matter/nodejs";
 import type { Network } from "@matter/main";
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -37,6 +36,7 @@ import { createServer as createHttpsServer } from "node:https";
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from "node:net";
 import { networkInterfaces } from "node:os";
 import { WebSocketServer, type WebSocket } from "ws";
+import { RelayHostNetwork } from "./host-network.js";
 import { ClientSession, CloseCode, sortedPorts, type SessionStats } from "./client-session.js";
 import { ipVersion, RelayPolicy, type PolicyOptions } from "./policy.js";
 import { MAX_FRAME_SIZE } from "./protocol.js";
@@ -66,7 +66,7 @@ export interface RelayOptions extends PolicyOptions {
     allowedOrigins?: string[] | "any";
     /** Refuse upgrades without an Origin header. Default false. */
     requireOrigin?: boolean;
-    /** The host network the virtual networks use; default matter.js' NodeJsNetwork. */
+    /** The host network the virtual networks use; default `RelayHostNetwork` (matter.js' NodeJsNetwork, IPv4 multicast on the named interface). */
     network?: Network;
     /** Log lines (connections, refusals, closes; never payloads). Default: silent. */
     log?: (line: string) => void;
@@ -166,7 +166,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     const token = options.token ?? randomBytes(32).toString("base64url");
     if (token.length < 16) throw new RangeError("token must be at least 16 characters");
     const policy = new RelayPolicy(options);
-    const network = options.network ?? new NodeJsNetwork();
+    const network = options.network ?? new RelayHostNetwork();
     const log = options.log ?? (() => {});
     const serveStatic = options.staticDir !== undefined ? await createStaticHandler(options.staticDir) : undefined;
 

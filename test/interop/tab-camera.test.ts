@@ -18,9 +18,12 @@ import { haCoreFlow, haDashboardFlow, smartThingsFlow, type FlowContext, type Fl
 const env = testEnvironment();
 /**
  * A libdatachannel viewer's close is silent: the tab frees it once nothing came from it for 5 s
- * (its RTCP and ICE consent answers, read from getStats every 500 ms), plus margin.
+ * (its RTCP and ICE consent answers, read from getStats every 500 ms), plus margin for a loaded
+ * machine (a CI run on 2 cores took over 7.5 s once, through TURN). Still below Chromium's ICE
+ * consent expiry (~15 s), so a tab that stopped watching for silence fails here; the time itself
+ * is measured by the bench (`--only interop`), not asserted.
  */
-const SILENT_VIEWER_FREE_MS = VIEWER_SILENCE_LIMIT_MS + 2_500;
+const SILENT_VIEWER_FREE_MS = VIEWER_SILENCE_LIMIT_MS + 6_500;
 const results: Record<string, FlowResult> = {};
 
 describe("real controllers against the browser camera (default mode)", () => {

@@ -100,9 +100,11 @@ describe("TC_WEBRTCP_2_9", () => {
     const h = () => duts.app();
     let vid: number;
     let aid: number;
+    // The SDK's script names stun.l.google.com and turn.example.com; the camera's WebRTC stack
+    // resolves them, a DNS query that would leave this machine, so the same shapes on loopback
     const iceServers = [
-        { urLs: ["stun:stun.l.google.com:19302"], username: "", credential: "" },
-        { urLs: ["turn:turn.example.com:3478"], username: "testuser", credential: "testpass" },
+        { urLs: ["stun:127.0.0.1:19302"], username: "", credential: "" },
+        { urLs: ["turn:127.0.0.1:3478"], username: "testuser", credential: "testpass" },
     ];
     beforeAll(async () => {
         await duts.app().reset();

@@ -13,6 +13,7 @@ export default defineConfig({
         // matter.js logs at INFO by default; keep test output to what failed. Its IPv4 mDNS socket
         // joins 224.0.0.251 on the default interface whatever interface it is given (an IGMP report
         // on eth0, seen with tcpdump); tests run mDNS over IPv6 on the interfaces they name.
-        env: { MATTER_LOG_LEVEL: "error", MATTER_MDNS_IPV4: "false" },
+        // Deno checks dl.deno.land for a newer version on start (a DNS query out of this machine).
+        env: { MATTER_LOG_LEVEL: "error", MATTER_MDNS_IPV4: "false", DENO_NO_UPDATE_CHECK: "1" },
     },
 });

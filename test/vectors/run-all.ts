@@ -18,6 +18,9 @@ import { join } from "node:path";
 import type { VectorSuite } from "./format.js";
 import { ROOT, bundleRunner, judge, pad, runOn, selectedRuntimes, table, type HostRun, type Runtime } from "./runtimes/hosts.js";
 
+// Deno would check dl.deno.land for a newer version at start: a DNS query out of this machine
+process.env.DENO_NO_UPDATE_CHECK ??= "1";
+
 async function main(): Promise<void> {
     const onlyArg = process.argv.findIndex(a => a === "--only" || a.startsWith("--only="));
     const only = onlyArg < 0 ? undefined : process.argv[onlyArg]!.includes("=") ? process.argv[onlyArg]!.split("=")[1] : process.argv[onlyArg + 1];

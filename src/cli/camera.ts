@@ -55,6 +55,14 @@ camera.engine.subscribe(change => {
     console.log(`camera: session ${change.sessionId} ${change.kind}${detail}`);
 });
 await camera.start();
+// installed before the first line a supervisor (or a test) may act on: a SIGTERM that arrives
+// before a handler exists kills the process outright, with no clean stop
+// a peer that is gone can hold matter.js's close for its session timeouts: the stop is bounded (20 s)
+onStopSignals("camera", async () => {
+    await camera.close();
+    media.close();
+    await snapshots.close();
+});
 
 const caps = camera.engine.capacities;
 console.log(
@@ -67,10 +75,3 @@ if (camera.commissioned) {
     console.log(`camera: manual pairing code: ${codes.manualPairingCode}`);
     console.log(`camera: QR code payload: ${codes.qrPairingCode}`);
 }
-
-// a peer that is gone can hold matter.js's close for its session timeouts: the stop is bounded (20 s)
-onStopSignals("camera", async () => {
-    await camera.close();
-    media.close();
-    await snapshots.close();
-});

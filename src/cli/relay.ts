@@ -71,6 +71,9 @@ try {
     process.exit(2);
 }
 
+// before the first line a supervisor (or a test) may act on: a SIGTERM that arrives before a
+// handler exists kills the process outright, with no clean stop
+onStopSignals("relay", () => relay.close());
 console.log(`relay: serving ${staticDir}`);
 console.log(`relay: ${relay.policy.describe()}`);
 const mdns = lan?.mdnsInterface ?? args.mdnsInterface;
@@ -84,4 +87,3 @@ if (lan !== undefined) {
     }
 }
 
-onStopSignals("relay", () => relay.close());

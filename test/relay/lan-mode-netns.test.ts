@@ -22,9 +22,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { canonicalAddress } from "../../src/relay/policy.js";
 import { certificateFiles, subjectAltNames } from "../../src/relay/tls.js";
+import { describeLan } from "../support/lan-box.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const PREFIX = "mwprelay-";
@@ -56,23 +57,7 @@ function sweep(): void {
     }
 }
 
-/** Why namespaces cannot be made here, or undefined. */
-function refused(): string | undefined {
-    const probe = `${PREFIX}${process.pid}-probe-${randomBytes(2).toString("hex")}`;
-    try {
-        ip(["netns", "add", probe]);
-        ip(["netns", "del", probe]);
-        return undefined;
-    } catch (error) {
-        return `network namespaces are refused here (${(error as { stderr?: string }).stderr?.trim() || (error as Error).message}); this suite needs root and iproute2`;
-    }
-}
-
-const why = refused();
-const suite = why === undefined ? describe : process.env.CI ? describe : describe.skip;
-if (why !== undefined && !process.env.CI) console.warn(`SKIPPED LAN mode on a veth pair: ${why}`);
-
-suite("the relay's LAN mode on a real LAN interface (network namespaces, IPv6 ULA)", () => {
+describeLan("the relay's LAN mode on a real LAN interface (network namespaces, IPv6 ULA)", () => {
     const id = `${PREFIX}${process.pid}-${randomBytes(3).toString("hex")}`;
     const relayNs = `${id}-relay`;
     const phoneNs = `${id}-phone`;
@@ -89,7 +74,6 @@ suite("the relay's LAN mode on a real LAN interface (network namespaces, IPv6 UL
     let output = "";
 
     beforeAll(() => {
-        if (why !== undefined) throw new Error(why);
         sweep();
         for (const ns of [relayNs, phoneNs]) {
             ip(["netns", "add", ns]);

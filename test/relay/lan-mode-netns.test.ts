@@ -12,8 +12,8 @@
  * (accepted) and with another origin (403) and without the token (401).
  *
  * The setup is this file's own (a small one: two namespaces, one veth); the project's reusable
- * "LAN in a box" (test/support/lan-box.ts) was not committed when this was written. As there:
- * where namespaces are refused the suite fails under CI and is skipped with the reason elsewhere.
+ * Where namespaces are refused the suite is one failing test with the reason (describeLan,
+ * test/support/lan-box.ts).
  */
 
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";

@@ -36,7 +36,7 @@
  *
  * Limits: Linux with iproute2, as root (or CAP_NET_ADMIN + CAP_SYS_ADMIN). {@link probeNamespaces}
  * says why namespaces are refused where they are; {@link describeLan} turns that into a failing
- * test in CI and a skip with the reason elsewhere.
+ * test with the reason (never a skip).
  */
 
 import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
